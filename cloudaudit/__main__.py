@@ -1,0 +1,3 @@
+from cloudaudit.cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""What the commands share: reading options into a run, and writing reports."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import click
+
+from cloudaudit.atomic import write_text_atomic
+from cloudaudit.config import Config, TenantConfig, load_config
+from cloudaudit.engine.ruleset import ParamOverrides, Selection
+from cloudaudit.errors import InputError
+from cloudaudit.model import Severity
+from cloudaudit.outputs import FORMATS, RenderOptions, get_format
+from cloudaudit.providers import provider_names, provider_options
+from cloudaudit.report import Report
+from cloudaudit.scan import RuleBook, Target, prepare_rules
+
+
+def tenant_from(options: Mapping[str, Any]) -> TenantConfig | None:
+    if not options.get("config_path"):
+        if options.get("tenant"):
+            raise InputError("--tenant: needs --config (the file that lists the tenants)")
+        return None
+    config: Config = load_config(options["config_path"])
+    return config.tenant(options.get("tenant"))
+
+
+def selection_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> Selection:
+    cli = Selection(
+        include=tuple(options.get("include") or ()),
+        exclude=tuple(options.get("exclude") or ()),
+        min_severity=Severity(options["min_severity"]) if options.get("min_severity") else None,
+        categories=tuple(options.get("categories") or ()),
+    )
+    return tenant.selection.merged(cli) if tenant else cli
+
+
+def rulebook_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> RuleBook:
+    overrides = tenant.params if tenant else ParamOverrides()
+    return prepare_rules(tuple(options.get("rules_dirs") or ()), selection_from(options, tenant), overrides)
+
+
+def targets_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> list[Target]:
+    """The accounts to read: --provider with its options, merged over the config's accounts."""
+    cli_settings = {name: _cli_settings(name, options) for name in provider_names()}
+    chosen = list(options.get("providers") or ())
+    if not chosen:
+        configured = [a.provider for a in tenant.accounts] if tenant else []
+        implied = [name for name, settings in cli_settings.items() if settings]
+        chosen = list(dict.fromkeys(configured + implied))
+    if not chosen:
+        raise InputError(
+            "no cloud to scan: name one with --provider (aws, azure, gcp) or list accounts in --config"
+        )
+    targets = []
+    for name in chosen:
+        accounts = [a for a in tenant.accounts if a.provider == name] if tenant else []
+        if accounts:
+            targets.extend(Target(name, {**a.settings, **cli_settings[name]}) for a in accounts)
+        else:
+            targets.append(Target(name, cli_settings[name]))
+    return targets
+
+
+def _cli_settings(provider: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    settings = {}
+    for spec in provider_options(provider):
+        value = options.get(f"{provider}__{spec.key}")
+        if value not in (None, (), []):
+            settings[spec.key] = list(value) if spec.multiple else value
+    return settings
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    format_name: str
+    path: str | None
+    """None means stdout."""
+
+
+def output_targets(format_name: str | None, outputs: Sequence[str], stdout_is_terminal: bool) -> list[OutputTarget]:
+    """Where each report goes. `-o PATH` sends the main format to PATH instead of stdout;
+    `-o FORMAT:PATH` adds a file in another format."""
+    plain: list[str] = []
+    extra: list[OutputTarget] = []
+    for value in outputs:
+        prefix, sep, rest = value.partition(":")
+        if sep and prefix in FORMATS and rest:
+            extra.append(OutputTarget(prefix, rest))
+        elif sep and prefix and not rest:
+            raise InputError(f"--output {value}: expected FORMAT:PATH with a path after the colon")
+        else:
+            plain.append(value)
+    if len(plain) > 1:
+        raise InputError(
+            f"--output: {len(plain)} paths for one format ({', '.join(plain)}); use FORMAT:PATH for the others"
+        )
+    main = format_name
+    if main is None and plain:
+        main = _format_for_extension(plain[0])
+    if main is None:
+        main = "table" if stdout_is_terminal else "json"
+    return [OutputTarget(main, plain[0] if plain else None)] + extra
+
+
+def _format_for_extension(path: str) -> str | None:
+    for name, cls in FORMATS.items():
+        if path.lower().endswith("." + cls.extension):
+            return name
+    return None
+
+
+def write_reports(report: Report, targets: Sequence[OutputTarget], show_passed: bool) -> None:
+    stdout_terminal = sys.stdout.isatty()
+    for target in targets:
+        color = target.path is None and stdout_terminal
+        options = RenderOptions(show_passed=show_passed, color=color, width=_width())
+        text = get_format(target.format_name, options).render(report)
+        if target.path is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                write_text_atomic(target.path, text)
+            except OSError as exc:
+                raise InputError(f"--output {target.path}: cannot write ({exc.strerror})") from None
+            click.echo(f"wrote {target.path} ({target.format_name}, {len(report.findings)} findings)", err=True)
+
+
+def _width() -> int:
+    import shutil
+
+    return max(80, min(120, shutil.get_terminal_size((100, 24)).columns))
+
+
+def fail_on_from(value: str) -> Severity | None:
+    return None if value == "none" else Severity(value)

@@ -1,0 +1,71 @@
+"""Option groups shared by the commands, as decorators."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+from cloudaudit.model import CATEGORIES, Severity
+from cloudaudit.outputs import FORMATS
+from cloudaudit.providers import provider_names, provider_options
+
+SEVERITIES = [s.value for s in Severity]
+DEFAULT_WORKERS = 16
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _apply(options: list[Decorator]) -> Decorator:
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def rule_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    return _apply(
+        [
+            click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file: tenants, accounts, parameters, rule selection."),
+            click.option("--tenant", help="The tenant of --config to use, when it lists several."),
+            click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(), help="Add your own rules from this folder or file (repeatable)."),
+            click.option("--rule", "include", multiple=True, metavar="ID", help="Run only this rule; globs like 'aws.*' work (repeatable)."),
+            click.option("--exclude-rule", "exclude", multiple=True, metavar="ID", help="Skip this rule; globs work (repeatable)."),
+            click.option("--severity", "min_severity", type=click.Choice(SEVERITIES), help="Only rules at or above this severity."),
+            click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES), help="Only rules in this category (repeatable)."),
+        ]
+    )(function)
+
+
+def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    return _apply(
+        [
+            click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), help="Report format (default: table on a terminal, json otherwise)."),
+            click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH instead of stdout, atomically; FORMAT:PATH adds another format (repeatable)."),
+            click.option("--show-passed", is_flag=True, help="Table: list passing and not-applicable checks too."),
+            click.option("--fail-on", type=click.Choice(SEVERITIES + ["none"]), default="low", show_default=True, help="Exit 1 when a check at or above this severity fails."),
+            click.option("--fail-on-error", is_flag=True, help="Exit 1 also when a check could not be evaluated (ERROR) or an account could not be read."),
+        ]
+    )(function)
+
+
+def provider_selection_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options: list[Decorator] = [
+        click.option("--provider", "providers", multiple=True, type=click.Choice(provider_names()), help="Cloud to scan (repeatable); default: the accounts of --config."),
+        click.option("--workers", type=click.IntRange(1, 128), default=DEFAULT_WORKERS, show_default=True, help="Resources read at the same time."),
+    ]
+    for name in provider_names():
+        for spec in provider_options(name):
+            options.append(
+                click.option(
+                    spec.flag,
+                    f"{name}__{spec.key}",
+                    multiple=spec.multiple,
+                    envvar=spec.envvar,
+                    show_envvar=bool(spec.envvar),
+                    help=f"[{name}] {spec.help}",
+                )
+            )
+    return _apply(options)(function)

@@ -1,0 +1,263 @@
+"""A rule: its declaration as read from YAML, and its compiled, ready-to-evaluate form."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from cloudaudit.engine.expressions import (
+    CompileContext,
+    Evaluator,
+    Outcome,
+    Truth,
+    compile_expression,
+    show_value,
+)
+from cloudaudit.engine.params import ParamDeclaration
+from cloudaudit.model import (
+    ComplianceRef,
+    Finding,
+    Resource,
+    RuleRef,
+    Severity,
+    Status,
+)
+from cloudaudit.paths import MISSING, PathSyntaxError, PropertyPath, Unreadable, parse_path
+from cloudaudit.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class Remediation:
+    text: str
+    console: str | None = None
+    cli: str | None = None
+    terraform: str | None = None
+
+    def render(self) -> str:
+        """One text for reports: what to do, then where and how."""
+        parts = [self.text]
+        if self.console:
+            parts.append(f"Console: {self.console}")
+        if self.cli:
+            parts.append(f"CLI: {self.cli}")
+        if self.terraform:
+            parts.append(f"Terraform: {self.terraform}")
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule file, schema-valid, before its parameters are bound."""
+
+    id: str
+    control: str
+    title: str
+    resource_types: tuple[str, ...]
+    severity: Severity
+    categories: tuple[str, ...]
+    assert_expr: Mapping[str, Any]
+    remediation: Remediation
+    source: str
+    """Where it was read from, for messages: rules/encryption/x.yaml or the user's path."""
+    bundled: bool
+    description: str = ""
+    providers: tuple[str, ...] | None = None
+    """Only resources of these providers are checked (others give no finding at all)."""
+    params: Mapping[str, ParamDeclaration] = field(default_factory=dict)
+    applies_if: Mapping[str, Any] | None = None
+    on_missing: str = "error"
+    message: Mapping[str, str] = field(default_factory=dict)
+    references: tuple[str, ...] = ()
+    compliance: tuple[ComplianceRef, ...] = ()
+    examples: tuple[Mapping[str, Any], ...] = ()
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any], source: str, bundled: bool) -> "RuleSpec":
+        return cls(
+            id=doc["id"],
+            control=doc["control"],
+            title=doc["title"],
+            resource_types=tuple(doc["resource"]),
+            severity=Severity(doc["severity"]),
+            categories=tuple(doc["categories"]),
+            assert_expr=doc["assert"],
+            remediation=Remediation(**doc["remediation"]),
+            source=source,
+            bundled=bundled,
+            description=doc.get("description", ""),
+            providers=tuple(doc["providers"]) if "providers" in doc else None,
+            params={
+                name: ParamDeclaration.from_rule(name, body)
+                for name, body in (doc.get("params") or {}).items()
+            },
+            applies_if=doc.get("applies_if"),
+            on_missing=doc.get("on_missing", "error"),
+            message=doc.get("message") or {},
+            references=tuple(doc.get("references") or ()),
+            compliance=tuple(
+                ComplianceRef(c["framework"], c["control"]) for c in doc.get("compliance") or ()
+            ),
+            examples=tuple(doc.get("examples") or ()),
+        )
+
+    @property
+    def ref(self) -> RuleRef:
+        return RuleRef(self.id, self.title, self.control, self.categories)
+
+    @property
+    def clouds(self) -> tuple[str, ...]:
+        """The providers this rule can give findings for."""
+        if self.providers:
+            return self.providers
+        by_type = {
+            "storage.bucket": ("aws", "gcp"),
+            "storage.account": ("azure",),
+            "storage.container": ("azure",),
+            "storage.share": ("azure",),
+            "cloud.account": ("aws", "azure", "gcp"),
+        }
+        clouds: list[str] = []
+        for rtype in self.resource_types:
+            clouds.extend(c for c in by_type[rtype] if c not in clouds)
+        return tuple(sorted(clouds))
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+WHY = "why"
+"""The placeholder for what the evaluation saw, e.g. "retention.days is 7 (expected >= 30)"."""
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A message with {path} placeholders filled from the resource."""
+
+    parts: tuple[str | PropertyPath | None, ...]
+    """Literal text, a path to fill in, or None for {why}: what the evaluation saw."""
+
+    def render(self, resource: Resource, outcome: Outcome) -> str:
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif part is None:
+                out.append(outcome.describe())
+            else:
+                out.append(_plain(part.lookup(resource)))
+        return "".join(out)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) if value else "none"
+    if value is MISSING or isinstance(value, Unreadable):
+        return "unknown"
+    return show_value(value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule with its parameters bound and its expressions compiled, ready for resources."""
+
+    spec: RuleSpec
+    params: Mapping[str, Any]
+    check: Evaluator
+    applies: Evaluator | None
+    paths: Mapping[str, PropertyPath]
+    """Absolute paths the rule reads: they feed the collection plan and the finding's evidence."""
+    templates: Mapping[str, _Template]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def matches(self, resource: Resource) -> bool:
+        """Does this rule give a finding for this resource at all?"""
+        if resource.type not in self.spec.resource_types:
+            return False
+        return self.spec.providers is None or resource.provider in self.spec.providers
+
+    def evaluate(self, resource: Resource) -> Finding:
+        status, message = self._judge(resource)
+        return Finding(
+            rule=self.spec.ref,
+            resource=resource,
+            status=status,
+            severity=self.spec.severity,
+            message=message,
+            remediation=self.spec.remediation.render(),
+            compliance=self.spec.compliance,
+            evidence=self._evidence(resource),
+        )
+
+    def _judge(self, resource: Resource) -> tuple[Status, str]:
+        if self.applies is not None:
+            scope = self.applies(resource, None)
+            if scope.truth is Truth.FALSE:
+                return Status.NOT_APPLICABLE, f"not applicable: {scope.describe()}"
+            if scope.truth is Truth.UNKNOWN:
+                return Status.ERROR, f"cannot tell whether the rule applies: {scope.describe()}"
+        outcome = self.check(resource, None)
+        if outcome.truth is Truth.TRUE:
+            return Status.PASS, self._message("pass", resource, outcome)
+        if outcome.truth is Truth.FALSE:
+            return Status.FAIL, self._message("fail", resource, outcome)
+        if not outcome.unreadable and self.spec.on_missing == "fail":
+            return Status.FAIL, self._message("fail", resource, outcome)
+        return Status.ERROR, outcome.describe()
+
+    def _message(self, kind: str, resource: Resource, outcome: Outcome) -> str:
+        template = self.templates.get(kind)
+        return template.render(resource, outcome) if template else outcome.describe()
+
+    def _evidence(self, resource: Resource) -> dict[str, Any]:
+        evidence = {}
+        for text, path in self.paths.items():
+            value = path.lookup(resource)
+            if value is MISSING or isinstance(value, Unreadable):
+                continue
+            evidence[text] = value
+        return evidence
+
+
+def compile_rule(spec: RuleSpec, params: Mapping[str, Any], vocabulary: Vocabulary) -> tuple[Rule | None, list[str]]:
+    """Compile a rule with bound parameters; returns (rule, []) or (None, problems)."""
+    ctx = CompileContext(spec.resource_types, vocabulary, params)
+    check = compile_expression(spec.assert_expr, "$.assert", ctx)
+    applies = (
+        compile_expression(spec.applies_if, "$.applies_if", ctx) if spec.applies_if else None
+    )
+    templates = {}
+    for kind, text in spec.message.items():
+        templates[kind] = _compile_template(text, f"$.message.{kind}", ctx)
+    if ctx.problems:
+        return None, [f"{spec.source}: {p}" for p in ctx.problems]
+    return Rule(spec, dict(params), check, applies, dict(ctx.paths), templates), []
+
+
+def _compile_template(text: str, where: str, ctx: CompileContext) -> _Template:
+    parts: list[str | PropertyPath | None] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        parts.append(text[position : match.start()])
+        name = match.group(1).strip()
+        position = match.end()
+        if name == WHY:
+            parts.append(None)
+            continue
+        try:
+            path = parse_path(name)
+        except PathSyntaxError as exc:
+            ctx.problem(where, f"placeholder {{{name}}}: {exc}")
+        else:
+            if path.root == "properties" and any(
+                ctx.vocabulary.spec(t, name) is None for t in ctx.resource_types
+            ):
+                ctx.problem(where, f"placeholder {{{name}}} is not a property of {', '.join(ctx.resource_types)}")
+            if path.root != "field":
+                ctx.paths[name] = path
+            parts.append(path)
+    parts.append(text[position:])
+    return _Template(tuple(p for p in parts if p != ""))

@@ -1,0 +1,34 @@
+"""The one interface every report format implements. Formats only render findings; they never
+re-derive a result."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import ClassVar
+
+from cloudaudit.report import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    show_passed: bool = False
+    """Table: list PASS and NOT_APPLICABLE rows too, not only their counts."""
+    color: bool = False
+    """Table: ANSI colours (only when writing to a terminal)."""
+    width: int = 100
+    """Table: the line width to fit."""
+
+
+class OutputFormat(abc.ABC):
+    name: ClassVar[str]
+    description: ClassVar[str]
+    extension: ClassVar[str]
+    """File extension for -o FORMAT:PATH defaults, e.g. json."""
+
+    def __init__(self, options: RenderOptions = RenderOptions()):
+        self.options = options
+
+    @abc.abstractmethod
+    def render(self, report: Report) -> str:
+        """The whole output as text, ending with a newline."""

@@ -1,0 +1,85 @@
+"""One boto3 session per scanned account: shared clients, adaptive retries, call counting."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections import Counter
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from cloudaudit import __version__
+
+DEFAULT_REGION = "us-east-1"
+
+
+class AwsSession:
+    """Clients are created once per (service, region) and shared by every worker thread."""
+
+    def __init__(self, profile: str | None, workers: int, session: boto3.session.Session | None = None):
+        self.boto = session or boto3.session.Session(profile_name=profile)
+        self._config = botocore.config.Config(
+            retries={"mode": "adaptive", "max_attempts": 6},
+            max_pool_connections=max(10, workers + 2),
+            connect_timeout=10,
+            read_timeout=30,
+            user_agent_extra=f"cloudaudit/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
+
+    @property
+    def home_region(self) -> str:
+        return self.boto.region_name or DEFAULT_REGION
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.home_region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.boto.client(service, region_name=key[1], config=self._config)
+                client.meta.events.register("before-call", self._count)
+                if service == "s3control" and _is_loopback(client.meta.endpoint_url):
+                    client.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)
+                self._clients[key] = client
+        return client
+
+    def _count(self, model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}:{model.name}"
+        with self._calls_lock:
+            self.calls[name] += 1
+
+    def partition(self, region: str) -> str:
+        return self.boto.get_partition_for_region(region) or "aws"
+
+
+def _is_loopback(endpoint_url: str | None) -> bool:
+    if not endpoint_url:
+        return False
+    host = urlsplit(endpoint_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _strip_account_host_prefix(request: Any, **_: Any) -> None:
+    """s3control puts the account id in front of the host (123456789012.s3-control...).
+    Against an emulator on 127.0.0.1 that name does not resolve; strip it there, only there."""
+    parts = urlsplit(request.url)
+    host = parts.hostname or ""
+    label, _, rest = host.partition(".")
+    if label.isdigit() and _is_loopback(f"http://{rest}"):
+        netloc = rest if parts.port is None else f"{rest}:{parts.port}"
+        request.url = urlunsplit(parts._replace(netloc=netloc))
