@@ -24,10 +24,10 @@ _AWS_ENVIRONMENT = (
 
 
 @click.command()
-@click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), help="Report format (default: table on a terminal, json otherwise).")
+@click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), default="table", show_default=True, help="Report format.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH; FORMAT:PATH adds another format.")
 @click.option("--show-passed", is_flag=True, help="Also list the checks that pass.")
-def demo(format_name: str | None, outputs: tuple[str, ...], show_passed: bool) -> None:
+def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool) -> None:
     """Scan the AWS account of a small medical practice, built offline in moto.
 
     Nothing leaves this machine and no AWS account is needed: moto answers the same boto3
