@@ -1,0 +1,82 @@
+"""The AWS provider of the benchmark: a moto server in a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Mapping
+
+from bench.aws.tenant import plan_tenant, expected_statuses
+from bench.interface import BenchProvider, Tenant
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class AwsBench(BenchProvider):
+    name = "aws"
+    selections = {
+        "full": [],
+        "encryption": ["--rule", "storage.encryption-at-rest"],
+    }
+
+    def __init__(self, regions_in_listing: bool = False):
+        self.regions_in_listing = regions_in_listing
+        """Make moto's ListBuckets return BucketRegion, as AWS does, so that no per-bucket
+        GetBucketLocation is needed (the benchmark reports both ways)."""
+        self._server: subprocess.Popen[str] | None = None
+
+    def start(self, size: int, seed: int) -> Tenant:
+        command = [sys.executable, "-m", "bench.aws.server", "--buckets", str(size), "--seed", str(seed)]
+        if self.regions_in_listing:
+            command.append("--regions-in-listing")
+        self._server = subprocess.Popen(
+            command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        line = self._server.stdout.readline() if self._server.stdout else ""
+        if not line:
+            self.stop()
+            raise RuntimeError("the moto server did not start (see its output above)")
+        started = json.loads(line)
+        plan = plan_tenant(size, seed)
+        notes = ["ListBuckets returns BucketRegion (as AWS)"] if self.regions_in_listing else []
+        return Tenant(
+            resources=size,
+            upstreams={"aws": started["port"]},
+            expected=expected_statuses(plan),
+            build_seconds=started["build_seconds"],
+            build_calls=started["build_calls"],
+            notes=notes,
+        )
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        if self._server.stdin:
+            self._server.stdin.close()
+        try:
+            self._server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._server.kill()
+            self._server.wait()
+        self._server = None
+
+    def scan_options(self) -> list[str]:
+        return ["--provider", "aws"]
+
+    def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": urls["aws"],
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def location_calls(self, api_calls: Mapping[str, int]) -> int:
+        return api_calls.get("s3:GetBucketLocation", 0)
