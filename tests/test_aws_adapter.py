@@ -11,7 +11,7 @@ import pytest
 from cloudaudit.demo import moto_gaps
 from cloudaudit.errors import InputError, ScanCannotRun
 from cloudaudit.vocabulary import vocabulary
-from tests.support.aws import account_resource, by_name, collect, create_bucket, deny, s3
+from tests.support.aws import account_resource, by_name, collect, create_bucket, deny
 
 pytestmark = pytest.mark.usefixtures("mocked_aws")
 

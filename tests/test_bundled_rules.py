@@ -71,3 +71,26 @@ def test_wheel_is_self_contained(tmp_path):
     assert expected <= set(names), sorted(expected - set(names))
     for schema in (REPO / "cloudaudit" / "schemas").iterdir():
         assert f"cloudaudit/schemas/{schema.name}" in names
+
+
+def test_the_readme_rule_example_is_valid_and_its_examples_pass(cli, tmp_path):
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Writing rules", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "acme.object-lock-30-days.yaml").write_text(example)
+    assert cli("rules", "validate", str(tmp_path)).code == 0
+    result = cli("rules", "test", str(tmp_path))
+    assert result.code == 0, result.out
+    assert "1/1 rules pass their 2 examples" in result.out
+
+
+def test_rules_list_and_show(cli):
+    listing = cli("rules", "list", "--format", "json")
+    rules = {r["id"]: r for r in listing.json()}
+    assert rules["storage.region-allowed"]["control"] == "STG-RES-01"
+    shown = cli("rules", "show", "storage.region-allowed")
+    assert shown.code == 0
+    assert 'allowed_regions (array, default {"region_set": "eea"})' in shown.out
+    assert "Remediation:" in shown.out and "hds Ex.28" in shown.out
+    missing = cli("rules", "show", "storage.region")
+    assert missing.code == 2 and "did you mean storage.region-allowed" in missing.err

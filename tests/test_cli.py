@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
 
 from cloudaudit.progress import Progress, TerminalProgress, progress_for
 from tests.conftest import run_cli_process
