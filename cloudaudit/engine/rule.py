@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from cloudaudit.engine.expressions import (
@@ -179,15 +180,24 @@ class Rule:
             return False
         return self.spec.providers is None or resource.provider in self.spec.providers
 
+    @cached_property
+    def _ref(self) -> RuleRef:
+        return self.spec.ref
+
+    @cached_property
+    def _remediation(self) -> str:
+        """Rendered once: every finding of the rule shares the one string."""
+        return self.spec.remediation.render()
+
     def evaluate(self, resource: Resource) -> Finding:
         status, message = self._judge(resource)
         return Finding(
-            rule=self.spec.ref,
+            rule=self._ref,
             resource=resource,
             status=status,
             severity=self.spec.severity,
             message=message,
-            remediation=self.spec.remediation.render(),
+            remediation=self._remediation,
             compliance=self.spec.compliance,
             evidence=self._evidence(resource),
         )

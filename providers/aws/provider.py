@@ -13,9 +13,10 @@ from cloudaudit.model import CollectionIssue, Resource
 from cloudaudit.progress import Progress
 from cloudaudit.providers.aws import OPTIONS
 from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
+from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
-from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, KeyManagers, normalise_location
+from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, KeyManagers
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
@@ -127,21 +128,18 @@ class AwsProvider(Provider):
         except ReadFailure as failure:
             result.issues.append(CollectionIssue("aws", account, "s3:ListBuckets", failure.reason))
             return []
-        known_regions = {name: region for name, region in listed if region}
+        regions = BucketRegions(session, {name: region for name, region in listed if region})
         account_block = _account_block_values(account_facts)
         key_managers = KeyManagers(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:
-            name, region = item
+            name, _ = item
             try:
-                if region is None:
-                    region = _bucket_region(session, name)
+                region = regions.region(name)
                 if wanted_regions and region not in wanted_regions:
                     return None
-                ctx = BucketContext(
-                    name, region, account, partition, session, account_block, key_managers, known_regions
-                )
+                ctx = BucketContext(name, region, account, partition, session, account_block, key_managers, regions)
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ReadFailure as failure:
                 return _unreadable_bucket(name, account, partition, fetch_plan, failure)
@@ -184,11 +182,6 @@ class AwsProvider(Provider):
             token = page.get("ContinuationToken")
             if not token:
                 return
-
-
-def _bucket_region(session: AwsSession, name: str) -> str:
-    response = read("s3:GetBucketLocation", session.client("s3").get_bucket_location, Bucket=name)
-    return normalise_location(response.get("LocationConstraint"))
 
 
 def _account_block_values(facts: Facts) -> dict[str, bool] | ReadFailure | None:
