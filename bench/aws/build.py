@@ -13,7 +13,8 @@ ClientFactory = Callable[[str, str], Any]
 
 def build_tenant(plan: TenantPlan, client: ClientFactory) -> int:
     """Create every bucket, then configure them in plan order (log and replica targets come
-    first, so S3's checks on them pass). Returns the number of API calls made."""
+    first, so S3's checks on them pass). Returns the number of API calls made. moto must run
+    in this process (mock_aws or a ThreadedMotoServer): MFA Delete is set in its backend."""
     keys = _CustomerKeys(client)
     calls = 0
     for bucket in plan.buckets:
@@ -24,7 +25,18 @@ def build_tenant(plan: TenantPlan, client: ClientFactory) -> int:
         AccountId=ACCOUNT_ID,
         PublicAccessBlockConfiguration={flag: False for flag in BLOCK_FLAGS},
     )
+    _mfa_delete(plan)
     return calls + keys.created + 1
+
+
+def _mfa_delete(plan: TenantPlan) -> None:
+    """moto cannot set MFA Delete through the API (it needs the root's MFA): set it in its
+    backend; GetBucketVersioning reports it under moto_gaps.mfa_delete_reported()."""
+    from cloudaudit.demo import moto_gaps
+
+    for bucket in plan.buckets:
+        if bucket.mfa_delete:
+            moto_gaps.enable_mfa_delete(ACCOUNT_ID, bucket.name)
 
 
 class _CustomerKeys:

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, Iterator
 
-from bench.aws.tenant import ACCOUNT_ID, plan_tenant
+from bench.aws.tenant import plan_tenant
 
 BUILD_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -64,7 +64,6 @@ def _build(buckets: int, seed: int) -> int:
     from moto import mock_aws
 
     from bench.aws.build import build_tenant
-    from cloudaudit.demo import moto_gaps
 
     plan = plan_tenant(buckets, seed)
     session = boto3.session.Session()
@@ -79,9 +78,6 @@ def _build(buckets: int, seed: int) -> int:
     mock.start()
     try:
         calls = build_tenant(plan, client)
-        for bucket in plan.buckets:
-            if bucket.mfa_delete:
-                moto_gaps.enable_mfa_delete(ACCOUNT_ID, bucket.name)
     finally:
         mock.stop(remove_data=False)  # keep the state: the server serves it
     return calls
