@@ -30,21 +30,26 @@ class Row:
         return 1000 * self.cpu_seconds / self.size if self.size else 0.0
 
     @property
+    def retries(self) -> str:
+        """Requests on the wire beyond the calls made (botocore counts a retried call once)."""
+        return "-" if self.wire_requests is None else str(self.wire_requests - self.api_calls)
+
+    @property
     def calls_per_resource(self) -> float:
         return self.api_calls / self.size if self.size else 0.0
 
 
-COLUMNS = ("provider", "N", "latency", "rules", "listing", "wall s", "CPU s", "CPU ms/N", "RSS MB",
-           "calls", "calls/N", "findings", "matched")
+COLUMNS = ("provider", "N", "latency", "workers", "rules", "listing", "wall s", "CPU s", "CPU ms/N", "RSS MB",
+           "calls", "calls/N", "retries", "findings", "matched")
 
 
 def markdown(rows: Sequence[Row]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---:" if c not in ("provider", "rules", "listing", "matched") else "---" for c in COLUMNS) + "|"]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---:" if c not in ("provider", "workers", "rules", "listing", "matched") else "---" for c in COLUMNS) + "|"]
     for row in rows:
         cells = (
-            row.provider, f"{row.size:,}", f"{row.latency_ms:g} ms", row.selection, row.listing,
+            row.provider, f"{row.size:,}", f"{row.latency_ms:g} ms", str(row.workers or "default"), row.selection, row.listing,
             f"{row.wall_seconds:.2f}", f"{row.cpu_seconds:.2f}", f"{row.cpu_ms_per_resource:.2f}",
-            f"{row.rss_mb:.0f}", f"{row.api_calls:,}", f"{row.calls_per_resource:.2f}", f"{row.findings:,}",
+            f"{row.rss_mb:.0f}", f"{row.api_calls:,}", f"{row.calls_per_resource:.2f}", row.retries, f"{row.findings:,}",
             "yes" if row.matched else "NO",
         )
         lines.append("| " + " | ".join(cells) + " |")

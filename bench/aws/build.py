@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from bench.aws.tenant import ACCOUNT_ID, BLOCK_FLAGS, BucketSpec, TenantPlan
 
@@ -15,18 +15,29 @@ def build_tenant(plan: TenantPlan, client: ClientFactory) -> int:
     """Create every bucket, then configure them in plan order (log and replica targets come
     first, so S3's checks on them pass). Returns the number of API calls made. moto must run
     in this process (mock_aws or a ThreadedMotoServer): MFA Delete is set in its backend."""
-    keys = _CustomerKeys(client)
+    keys = CustomerKeys(client)
+    calls = build_buckets(plan.buckets, client, keys)
+    return calls + finish_account(plan, client) + keys.created
+
+
+def build_buckets(buckets: Sequence[BucketSpec], client: ClientFactory, keys: CustomerKeys) -> int:
+    """Create, then configure, these buckets (targets they log or replicate to must exist)."""
     calls = 0
-    for bucket in plan.buckets:
+    for bucket in buckets:
         calls += _create(client, bucket)
-    for bucket in plan.buckets:
+    for bucket in buckets:
         calls += _configure(client, bucket, keys)
+    return calls
+
+
+def finish_account(plan: TenantPlan, client: ClientFactory) -> int:
+    """The account-wide block (all off), and MFA Delete where the plan has it."""
     client("s3control", "us-east-1").put_public_access_block(
         AccountId=ACCOUNT_ID,
         PublicAccessBlockConfiguration={flag: False for flag in BLOCK_FLAGS},
     )
     _mfa_delete(plan)
-    return calls + keys.created + 1
+    return 1
 
 
 def _mfa_delete(plan: TenantPlan) -> None:
@@ -39,21 +50,19 @@ def _mfa_delete(plan: TenantPlan) -> None:
             moto_gaps.enable_mfa_delete(ACCOUNT_ID, bucket.name)
 
 
-class _CustomerKeys:
-    """One customer-managed KMS key per region, created on first use."""
+class CustomerKeys:
+    """One customer-managed KMS key per region, created on first use (or given)."""
 
-    def __init__(self, client: ClientFactory):
+    def __init__(self, client: ClientFactory, known: Mapping[str, str] | None = None):
         self._client = client
-        self._keys: dict[str, str] = {}
-
-    @property
-    def created(self) -> int:
-        return len(self._keys)
+        self.known: dict[str, str] = dict(known or {})
+        self.created = 0
 
     def key(self, region: str) -> str:
-        if region not in self._keys:
-            self._keys[region] = self._client("kms", region).create_key(Description=f"bench {region}")["KeyMetadata"]["Arn"]
-        return self._keys[region]
+        if region not in self.known:
+            self.known[region] = self._client("kms", region).create_key(Description=f"bench {region}")["KeyMetadata"]["Arn"]
+            self.created += 1
+        return self.known[region]
 
 
 def _create(client: ClientFactory, bucket: BucketSpec) -> int:
@@ -66,7 +75,7 @@ def _create(client: ClientFactory, bucket: BucketSpec) -> int:
     return 1
 
 
-def _configure(client: ClientFactory, bucket: BucketSpec, keys: _CustomerKeys) -> int:
+def _configure(client: ClientFactory, bucket: BucketSpec, keys: CustomerKeys) -> int:
     s3 = client("s3", bucket.region)
     name = bucket.name
     calls = 0
@@ -114,7 +123,7 @@ def _configure(client: ClientFactory, bucket: BucketSpec, keys: _CustomerKeys) -
     return calls
 
 
-def _encryption_rule(bucket: BucketSpec, keys: _CustomerKeys) -> dict[str, Any]:
+def _encryption_rule(bucket: BucketSpec, keys: CustomerKeys) -> dict[str, Any]:
     default: dict[str, Any] = {"SSEAlgorithm": "AES256" if bucket.encryption == "AES256" else "aws:kms"}
     if bucket.encryption == "aws-kms-alias":
         default["KMSMasterKeyID"] = "alias/aws/s3"

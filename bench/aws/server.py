@@ -19,6 +19,9 @@ from typing import Any, Iterator
 
 from bench.aws.tenant import plan_tenant
 
+PARALLEL_FROM = 200
+"""Below this many buckets, forking costs more than it saves."""
+
 BUILD_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -29,10 +32,16 @@ BUILD_ENVIRONMENT = {
 }
 
 
+def default_build_processes() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--buckets", type=int, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--build-processes", type=int, default=default_build_processes(),
+                        help="Processes that build the tenant (default: one per core).")
     parser.add_argument("--regions-in-listing", action="store_true",
                         help="ListBuckets reports each bucket's region, as AWS does (moto does not).")
     args = parser.parse_args()
@@ -42,7 +51,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     started = time.perf_counter()
-    calls = _build(args.buckets, args.seed)
+    calls = _build(args.buckets, args.seed, args.build_processes if args.buckets >= PARALLEL_FROM else 1)
     build_seconds = time.perf_counter() - started
 
     from moto.server import ThreadedMotoServer
@@ -59,13 +68,27 @@ def main() -> None:
         server.stop()
 
 
-def _build(buckets: int, seed: int) -> int:
-    import boto3
+def _build(buckets: int, seed: int, processes: int) -> int:
     from moto import mock_aws
 
     from bench.aws.build import build_tenant
+    from bench.aws.parallel_build import build_in_processes
 
     plan = plan_tenant(buckets, seed)
+    mock = mock_aws()
+    mock.start()
+    try:
+        if processes > 1:
+            return build_in_processes(plan, _clients, processes)
+        return build_tenant(plan, _clients())
+    finally:
+        mock.stop(remove_data=False)  # keep the state: the server serves it
+
+
+def _clients() -> Any:
+    """A (service, region) -> boto3 client factory, one client each, on a session of its own."""
+    import boto3
+
     session = boto3.session.Session()
     clients: dict[tuple[str, str], Any] = {}
 
@@ -74,13 +97,7 @@ def _build(buckets: int, seed: int) -> int:
             clients[(service, region)] = session.client(service, region_name=region)
         return clients[(service, region)]
 
-    mock = mock_aws()
-    mock.start()
-    try:
-        calls = build_tenant(plan, client)
-    finally:
-        mock.stop(remove_data=False)  # keep the state: the server serves it
-    return calls
+    return client
 
 
 @contextlib.contextmanager
