@@ -1,0 +1,324 @@
+"""A local Resource Manager for the Azure tests: ARM-shaped JSON over real HTTP.
+
+There is no emulator for the management plane, so this server answers the GETs the adapter
+makes, with the keys the ARM REST reference spells (api-version 2023-05-01 and later), for a
+tenant the test describes with plain dicts. It pages lists with nextLink, can refuse paths with
+403 AuthorizationFailed, throttle a path once with 429 and Retry-After, and records every request
+so that a test can prove the scan only read. It checks the bearer token and the api-version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+TOKEN = "arm-test-token"
+MIN_API_VERSION = "2023-05-01"
+STORAGE = "/providers/Microsoft.Storage/storageAccounts"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    """The path, without the query."""
+    query: dict[str, str]
+
+
+@dataclass
+class Account:
+    """One storage account and everything below it, as ARM documents."""
+
+    document: dict[str, Any]
+    blob_service: dict[str, Any] = field(default_factory=dict)
+    file_service: dict[str, Any] = field(default_factory=dict)
+    containers: list[dict[str, Any]] = field(default_factory=list)
+    shares: list[dict[str, Any]] = field(default_factory=list)
+    diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
+    management_policy: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.document["id"]
+
+
+@dataclass
+class Subscription:
+    id: str
+    name: str
+    accounts: list[Account] = field(default_factory=list)
+    locks: list[dict[str, Any]] = field(default_factory=list)
+    pricing: dict[str, Any] | None = None
+    policy_assignments: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "Enabled"
+
+
+@dataclass
+class Tenant:
+    subscriptions: list[Subscription] = field(default_factory=list)
+    page_size: int = 2
+    """Lists longer than this are paged with nextLink."""
+    forbidden: list[str] = field(default_factory=list)
+    """Path prefixes (case-insensitive) answered with 403 AuthorizationFailed."""
+    throttled_once: list[str] = field(default_factory=list)
+    """Paths answered once with 429 and Retry-After before the real answer."""
+    unavailable_once: list[str] = field(default_factory=list)
+    """Paths answered once with 503 before the real answer."""
+
+
+class ArmServer:
+    def __init__(self, tenant: Tenant | None = None):
+        self.tenant = tenant or Tenant()
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._answered_once: set[tuple[int, str]] = set()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                with server._lock:
+                    server.requests.append(Request(self.command, parts.path, query))
+                status, body, headers = server._answer(self.command, parts.path, query, self.headers.get("Authorization", ""))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ArmServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self, tenant: Tenant) -> None:
+        with self._lock:
+            self.tenant = tenant
+            self.requests.clear()
+            self._answered_once.clear()
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def _answer(self, method: str, path: str, query: dict[str, str], authorization: str) -> tuple[int, Any, dict[str, str]]:
+        if authorization != f"Bearer {TOKEN}":
+            return 401, _error("InvalidAuthenticationToken", "The access token is invalid."), {}
+        if method != "GET":
+            return 405, _error("MethodNotAllowed", f"{method} is not served by this test server"), {}
+        version = query.get("api-version", "")
+        if not version:
+            return 400, _error("MissingApiVersionParameter", "The api-version query parameter is required."), {}
+        if _namespace(path) == "microsoft.storage" and version < MIN_API_VERSION:
+            return 400, _error("InvalidApiVersionParameter", f"api-version {version} is older than {MIN_API_VERSION}"), {}
+        lowered = path.lower()
+        if any(lowered.startswith(prefix.lower()) for prefix in self.tenant.forbidden):
+            return 403, _error("AuthorizationFailed", f"The client does not have authorization to perform action over scope '{path}'."), {}
+        for paths, status, headers in ((self.tenant.throttled_once, 429, {"Retry-After": "1"}), (self.tenant.unavailable_once, 503, {})):
+            if path in paths and (status, path) not in self._answered_once:
+                with self._lock:
+                    self._answered_once.add((status, path))
+                return status, _error("TooManyRequests" if status == 429 else "ServiceUnavailable", "try again later"), headers
+        for pattern, handler in self._routes():
+            match = pattern.fullmatch(path)
+            if match:
+                return handler(match, query)
+        return 404, _error("ResourceNotFound", f"no resource at {path}"), {}
+
+    def _routes(self) -> list[tuple[re.Pattern[str], Callable[[re.Match[str], dict[str, str]], tuple[int, Any, dict[str, str]]]]]:
+        sub = r"/subscriptions/(?P<sub>[^/]+)"
+        account = sub + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Storage/storageAccounts/(?P<name>[^/]+)"
+        flags = re.IGNORECASE
+        return [
+            (re.compile(r"/subscriptions", flags), self._subscriptions),
+            (re.compile(sub + r"/providers/Microsoft\.Storage/storageAccounts", flags), self._accounts),
+            (re.compile(account + r"/blobServices/default", flags), self._one(lambda a: a.blob_service)),
+            (re.compile(account + r"/fileServices/default", flags), self._one(lambda a: a.file_service)),
+            (re.compile(account + r"/blobServices/default/containers", flags), self._list(lambda a: a.containers)),
+            (re.compile(account + r"/blobServices/default/containers/(?P<item>[^/]+)", flags), self._item(lambda a: a.containers)),
+            (re.compile(account + r"/fileServices/default/shares", flags), self._list(lambda a: a.shares)),
+            (re.compile(account + r"/managementPolicies/default", flags), self._one(lambda a: a.management_policy)),
+            (re.compile(account + r"/privateEndpointConnections", flags), self._list(lambda a: a.document["properties"].get("privateEndpointConnections", []))),
+            (re.compile(account + r"/blobServices/default/providers/Microsoft\.Insights/diagnosticSettings", flags), self._list(lambda a: a.diagnostic_settings)),
+            (re.compile(sub + r"/providers/Microsoft\.Authorization/locks", flags), self._subscription_list(lambda s: s.locks)),
+            (re.compile(sub + r"/providers/Microsoft\.Authorization/policyAssignments", flags), self._subscription_list(lambda s: s.policy_assignments)),
+            (re.compile(sub + r"/providers/Microsoft\.Security/pricings/StorageAccounts", flags), self._pricing),
+        ]
+
+    def _subscription(self, sub_id: str) -> Subscription | None:
+        return next((s for s in self.tenant.subscriptions if s.id.lower() == sub_id.lower()), None)
+
+    def _account(self, match: re.Match[str]) -> Account | None:
+        sub = self._subscription(match["sub"])
+        wanted = f"/subscriptions/{match['sub']}/resourceGroups/{match['rg']}{STORAGE}/{match['name']}".lower()
+        return next((a for a in (sub.accounts if sub else []) if a.id.lower() == wanted), None)
+
+    def _subscriptions(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        entries = [
+            {"id": f"/subscriptions/{s.id}", "subscriptionId": s.id, "displayName": s.name, "state": s.state,
+             "tenantId": "72f988bf-0000-0000-0000-000000000000"}
+            for s in self.tenant.subscriptions
+        ]
+        return self._page("/subscriptions", entries, query)
+
+    def _accounts(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        sub = self._subscription(match["sub"])
+        if sub is None:
+            return 404, _error("SubscriptionNotFound", f"The subscription '{match['sub']}' could not be found."), {}
+        return self._page(match.string, [a.document for a in sub.accounts], query)
+
+    def _one(self, pick: Callable[[Account], dict[str, Any] | None]):
+        def handler(match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+            account = self._account(match)
+            document = pick(account) if account else None
+            if document is None:
+                return 404, _error("ResourceNotFound", f"no resource at {match.string}"), {}
+            return 200, document, {}
+
+        return handler
+
+    def _list(self, pick: Callable[[Account], list[dict[str, Any]]]):
+        def handler(match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+            account = self._account(match)
+            if account is None:
+                return 404, _error("ResourceNotFound", f"no resource at {match.string}"), {}
+            return self._page(match.string, pick(account), query)
+
+        return handler
+
+    def _item(self, pick: Callable[[Account], list[dict[str, Any]]]):
+        def handler(match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+            account = self._account(match)
+            found = next((i for i in pick(account) if i["name"] == match["item"]), None) if account else None
+            if found is None:
+                return 404, _error("ResourceNotFound", f"no resource at {match.string}"), {}
+            return 200, found.get("_full", found), {}
+
+        return handler
+
+    def _subscription_list(self, pick: Callable[[Subscription], list[dict[str, Any]]]):
+        def handler(match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+            sub = self._subscription(match["sub"])
+            return self._page(match.string, pick(sub) if sub else [], query)
+
+        return handler
+
+    def _pricing(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        sub = self._subscription(match["sub"])
+        document = {
+            "id": f"/subscriptions/{match['sub']}/providers/Microsoft.Security/pricings/StorageAccounts",
+            "name": "StorageAccounts",
+            "type": "Microsoft.Security/pricings",
+            "properties": (sub.pricing if sub and sub.pricing else {"pricingTier": "Free", "freeTrialRemainingTime": "PT0S"}),
+        }
+        return 200, document, {}
+
+    def _page(self, path: str, items: list[dict[str, Any]], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        start = int(query.get("$skiptoken", "0"))
+        size = self.tenant.page_size
+        page = [{k: v for k, v in item.items() if k != "_full"} for item in items[start : start + size]]
+        body: dict[str, Any] = {"value": page}
+        if start + size < len(items):
+            rest = {k: v for k, v in query.items() if k != "$skiptoken"}
+            rest["$skiptoken"] = str(start + size)
+            body["nextLink"] = f"{self.url}{path}?{urlencode(rest)}"
+        return 200, body, {}
+
+
+def _namespace(path: str) -> str:
+    """The resource provider that answers a path: the namespace after its last /providers/."""
+    lowered = path.lower()
+    index = lowered.rfind("/providers/")
+    return lowered[index + len("/providers/"):].split("/", 1)[0] if index >= 0 else ""
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+# -- ARM documents, spelled as the REST reference spells them ------------------------------------
+
+
+def storage_account(sub: str, group: str, name: str, location: str, sku: str = "Standard_LRS", kind: str = "StorageV2",
+                    tags: dict[str, str] | None = None, **properties: Any) -> dict[str, Any]:
+    """A Microsoft.Storage/storageAccounts document; `properties` are ARM keys (minimumTlsVersion...)."""
+    account_id = f"/subscriptions/{sub}/resourceGroups/{group}{STORAGE}/{name}"
+    base: dict[str, Any] = {
+        "provisioningState": "Succeeded",
+        "creationTime": "2024-03-01T09:00:00.0000000Z",
+        "primaryLocation": location,
+        "statusOfPrimary": "available",
+        "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/", "file": f"https://{name}.file.core.windows.net/"},
+        "encryption": {
+            "services": {"blob": {"enabled": True, "keyType": "Account"}, "file": {"enabled": True, "keyType": "Account"}},
+            "keySource": "Microsoft.Storage",
+        },
+        "accessTier": "Hot",
+        "privateEndpointConnections": [],
+    }
+    base.update(properties)
+    return {
+        "id": account_id,
+        "name": name,
+        "type": "Microsoft.Storage/storageAccounts",
+        "location": location,
+        "tags": tags or {},
+        "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"},
+        "kind": kind,
+        "properties": base,
+    }
+
+
+def blob_service(account: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return {"id": f"{account['id']}/blobServices/default", "name": "default", "type": "Microsoft.Storage/storageAccounts/blobServices",
+            "sku": account["sku"], "properties": properties}
+
+
+def file_service(account: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return {"id": f"{account['id']}/fileServices/default", "name": "default", "type": "Microsoft.Storage/storageAccounts/fileServices",
+            "sku": account["sku"], "properties": properties}
+
+
+def container(account: dict[str, Any], name: str, public_access: str = "None", **properties: Any) -> dict[str, Any]:
+    base = {"publicAccess": public_access, "leaseStatus": "Unlocked", "leaseState": "Available",
+            "lastModifiedTime": "2025-01-01T00:00:00.0000000Z", "hasImmutabilityPolicy": False, "hasLegalHold": False}
+    base.update(properties)
+    return {"id": f"{account['id']}/blobServices/default/containers/{name}", "name": name,
+            "type": "Microsoft.Storage/storageAccounts/blobServices/containers", "etag": '"0x8D0"', "properties": base}
+
+
+def share(account: dict[str, Any], name: str, **properties: Any) -> dict[str, Any]:
+    base = {"lastModifiedTime": "2025-01-01T00:00:00.0000000Z", "shareQuota": 100, "enabledProtocols": "SMB",
+            "accessTier": "TransactionOptimized"}
+    base.update(properties)
+    return {"id": f"{account['id']}/fileServices/default/shares/{name}", "name": name,
+            "type": "Microsoft.Storage/storageAccounts/fileServices/shares", "etag": '"0x8D1"', "properties": base}
