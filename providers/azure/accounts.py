@@ -14,6 +14,7 @@ from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.arm import ArmSession
 from cloudaudit.providers.azure.ids import AccountId
 from cloudaudit.providers.azure.subscription import SubscriptionShared
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 LIST_CALL = "storage:StorageAccounts_List"
@@ -293,7 +294,7 @@ def _locks(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     return {"lock.delete_protected": level is not None, "lock.level": level}
 
 
-ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = (
+ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = guarded((
     Fetcher("location", ("location.region", "location.replica_regions", "location.data_regions"), _location),
     Fetcher(
         "sku",
@@ -354,4 +355,4 @@ ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = (
     Fetcher("diagnostics", ("logging.access_logs", "logging.target"), _diagnostics, calls=("insights:DiagnosticSettings_List",)),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=("storage:ManagementPolicies_Get",)),
     Fetcher("locks", ("lock.delete_protected", "lock.level"), _locks, calls=("authorization:ManagementLocks_ListAtSubscriptionLevel",)),
-)
+))

@@ -9,6 +9,7 @@ from typing import Any
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.arm import ArmSession
 from cloudaudit.providers.azure.ids import AccountId
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 GET_CALL = "storage:BlobContainers_Get"
@@ -63,7 +64,7 @@ def _immutability(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
             account_name=ctx.where.name,
             container_name=ctx.name,
         )
-        props = full.properties
+        props = full.container_properties
     policy = props.immutability_policy.properties if props and props.immutability_policy else None
     state = normalise.text(policy.state) if policy else None
     days = policy.immutability_period_since_creation_in_days if policy else None
@@ -93,7 +94,7 @@ def _encryption_scope(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
     }
 
 
-CONTAINER_FETCHERS: tuple[Fetcher[ContainerContext], ...] = (
+CONTAINER_FETCHERS: tuple[Fetcher[ContainerContext], ...] = guarded((
     Fetcher("level", ("public_access.level",), _level),
     Fetcher("account_allows", ("public_access.account_allows_anonymous",), _account_allows),
     Fetcher("public", ("public_access.public",), lambda ctx, facts: effective_public(facts), requires=("level", "account_allows"), combines=True),
@@ -107,7 +108,7 @@ CONTAINER_FETCHERS: tuple[Fetcher[ContainerContext], ...] = (
         calls=(GET_CALL,),
     ),
     Fetcher("encryption_scope", ("encryption.scope", "encryption.scope_enforced"), _encryption_scope),
-)
+))
 
 ACCOUNT_FACTS_NEEDED = {"account_allows": ("public",), "immutability": ("account_immutability",)}
 """Container fetcher -> the account fetchers whose facts it reads."""

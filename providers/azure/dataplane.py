@@ -23,6 +23,7 @@ from cloudaudit.providers.azure.accounts import ACCOUNT_FETCHERS
 from cloudaudit.providers.azure.calls import CallLog, Reader
 from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, effective_public
 from cloudaudit.providers.azure.errors import error_code, status_of
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, FetchPlan, Fetcher, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult
 
@@ -135,7 +136,7 @@ def _hidden(ctx: ServiceContext, facts: Facts) -> dict[str, Any]:
     return {path: ReadFailure(NOT_VISIBLE) for path in HIDDEN_ACCOUNT_PATHS}
 
 
-ACCOUNT_DATA_PLANE_FETCHERS = _SERVICE_FETCHERS + (Fetcher("hidden", HIDDEN_ACCOUNT_PATHS, _hidden),)
+ACCOUNT_DATA_PLANE_FETCHERS = guarded(_SERVICE_FETCHERS + (Fetcher("hidden", HIDDEN_ACCOUNT_PATHS, _hidden),))
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _encryption_scope(ctx: DataPlaneContainer, facts: Facts) -> dict[str, Any]:
 
 
 _BY_NAME = {f.name: f for f in CONTAINER_FETCHERS}
-CONTAINER_DATA_PLANE_FETCHERS: tuple[Fetcher[DataPlaneContainer], ...] = tuple(
+CONTAINER_DATA_PLANE_FETCHERS: tuple[Fetcher[DataPlaneContainer], ...] = guarded(tuple(
     Fetcher(f.name, f.provides, reader, requires=f.requires, combines=f.combines)
     for f, reader in (
         (_BY_NAME["level"], _level),
@@ -188,7 +189,7 @@ CONTAINER_DATA_PLANE_FETCHERS: tuple[Fetcher[DataPlaneContainer], ...] = tuple(
         (_BY_NAME["immutability"], _immutability),
         (_BY_NAME["encryption_scope"], _encryption_scope),
     )
-)
+))
 """The same paths as a management-plane container, read from ListContainers."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.ids import AccountId
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, Fetcher
 
 SERVICE_PATHS = ("retention.soft_delete_days", "transport.smb_versions", "transport.smb_channel_encryption")
@@ -45,10 +46,10 @@ def _service(ctx: ShareContext, facts: Facts) -> dict[str, Any]:
     return {ours: ctx.account_facts.get(theirs) for ours, theirs in zip(SERVICE_PATHS, ACCOUNT_PATHS)}
 
 
-SHARE_FETCHERS: tuple[Fetcher[ShareContext], ...] = (
+SHARE_FETCHERS: tuple[Fetcher[ShareContext], ...] = guarded((
     Fetcher("share", ("share.protocol", "share.root_squash", "share.quota_gib", "share.access_tier"), _share),
     Fetcher("service", SERVICE_PATHS, _service, calls=("storage:FileServices_GetServiceProperties",)),
-)
+))
 
 ACCOUNT_FACTS_NEEDED = {"service": ("file_service",)}
 """Share fetcher -> the account fetchers whose facts it reads."""

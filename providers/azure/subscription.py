@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloudaudit.providers.azure.ids import AccountId, scope_of_lock
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _allowed_locations(ctx: SubscriptionContext, facts: Facts) -> dict[str, Any]
     return {"location.guardrail": enforced, "location.guardrail_regions": regions}
 
 
-SUBSCRIPTION_FETCHERS: tuple[Fetcher[SubscriptionContext], ...] = (
+SUBSCRIPTION_FETCHERS: tuple[Fetcher[SubscriptionContext], ...] = guarded((
     Fetcher(
         "defender",
         ("threat_detection.enabled", "threat_detection.plan", "threat_detection.malware_scanning", "threat_detection.sensitive_data_discovery"),
@@ -117,4 +118,4 @@ SUBSCRIPTION_FETCHERS: tuple[Fetcher[SubscriptionContext], ...] = (
         _allowed_locations,
         calls=("authorization:PolicyAssignments_List",),
     ),
-)
+))

@@ -322,3 +322,166 @@ def share(account: dict[str, Any], name: str, **properties: Any) -> dict[str, An
     base.update(properties)
     return {"id": f"{account['id']}/fileServices/default/shares/{name}", "name": name,
             "type": "Microsoft.Storage/storageAccounts/fileServices/shares", "etag": '"0x8D1"', "properties": base}
+
+
+# -- the tenant of a small medical practice, with known settings ---------------------------------
+
+MAIN = "0b5a7c2e-1c43-4a8e-9d7b-6a1f00000001"
+LAB = "0b5a7c2e-1c43-4a8e-9d7b-6a1f00000002"
+CLOSED = "0b5a7c2e-1c43-4a8e-9d7b-6a1f00000003"
+VAULT = "https://kv-martin.vault.azure.net"
+WORKSPACE = f"/subscriptions/{MAIN}/resourceGroups/rg-ops/providers/Microsoft.OperationalInsights/workspaces/logs"
+ALLOWED_LOCATIONS = "/providers/Microsoft.Authorization/policyDefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c"
+
+
+def _days_ago(days: int) -> str:
+    import datetime as dt
+
+    moment = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def _policy_assignment(sub: str, name: str, locations: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub}/providers/Microsoft.Authorization/policyAssignments/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/policyAssignments",
+        "properties": {
+            "displayName": "Allowed locations",
+            "policyDefinitionId": ALLOWED_LOCATIONS,
+            "scope": f"/subscriptions/{sub}",
+            "enforcementMode": "Default",
+            "parameters": {"listOfAllowedLocations": {"value": locations}},
+        },
+    }
+
+
+def practice_tenant() -> Tenant:
+    """Cabinet Martin: a well-kept account, a legacy one, one the scanner may not fully read,
+    and a lab subscription with premium file shares. Tests assert every status of it."""
+    secure = storage_account(
+        MAIN, "rg-phi", "phisecure", "francecentral", "Standard_RAGZRS", tags={"data": "phi"},
+        secondaryLocation="francesouth", statusOfSecondary="available",
+        supportsHttpsTrafficOnly=True, minimumTlsVersion="TLS1_2", allowBlobPublicAccess=False,
+        allowSharedKeyAccess=False, defaultToOAuthAuthentication=True, allowCrossTenantReplication=False,
+        publicNetworkAccess="Disabled",
+        networkAcls={"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Deny"},
+        privateEndpointConnections=[{
+            "id": f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Storage/storageAccounts/phisecure/privateEndpointConnections/pe-blob",
+            "name": "pe-blob",
+            "type": "Microsoft.Storage/storageAccounts/privateEndpointConnections",
+            "properties": {
+                "privateEndpoint": {"id": f"/subscriptions/{MAIN}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-blob"},
+                "privateLinkServiceConnectionState": {"status": "Approved", "description": "", "actionRequired": "None"},
+                "provisioningState": "Succeeded",
+            },
+        }],
+        encryption={
+            "services": {"blob": {"enabled": True, "keyType": "Account"}, "file": {"enabled": True, "keyType": "Account"}},
+            "keySource": "Microsoft.Keyvault",
+            "keyvaultproperties": {"keyvaulturi": VAULT, "keyname": "phi-key", "keyversion": ""},
+            "requireInfrastructureEncryption": True,
+        },
+        keyPolicy={"keyExpirationPeriodInDays": 90},
+        keyCreationTime={"key1": _days_ago(10), "key2": _days_ago(20)},
+        sasPolicy={"sasExpirationPeriod": "0.01:00:00", "expirationAction": "Block"},
+        immutableStorageWithVersioning={"enabled": True, "immutabilityPolicy": {"immutabilityPeriodSinceCreationInDays": 30, "state": "Unlocked", "allowProtectedAppendWrites": False}},
+    )
+    locked = container(secure, "dossiers", hasImmutabilityPolicy=True)
+    locked["_full"] = container(secure, "dossiers", hasImmutabilityPolicy=True, immutabilityPolicy={
+        "etag": '"8d0"', "properties": {"immutabilityPeriodSinceCreationInDays": 365, "state": "Locked", "allowProtectedAppendWrites": False}})
+    secure_account = Account(
+        secure,
+        blob_service=blob_service(secure, isVersioningEnabled=True, changeFeed={"enabled": True},
+                                  deleteRetentionPolicy={"enabled": True, "days": 14},
+                                  containerDeleteRetentionPolicy={"enabled": True, "days": 14},
+                                  restorePolicy={"enabled": True, "days": 7}, cors={"corsRules": []}),
+        file_service=file_service(secure, shareDeleteRetentionPolicy={"enabled": True, "days": 14},
+                                  protocolSettings={"smb": {"versions": "SMB3.1.1;", "channelEncryption": "AES-256-GCM;", "authenticationMethods": "Kerberos;"}}),
+        containers=[
+            locked,
+            container(secure, "archives", immutableStorageWithVersioning={"enabled": True, "timeStamp": "2024-03-01T09:00:00Z"}),
+            container(secure, "scans", "Blob"),
+        ],
+        shares=[share(secure, "compta")],
+        diagnostic_settings=[{
+            "id": f"{secure['id']}/blobServices/default/providers/microsoft.insights/diagnosticSettings/to-workspace",
+            "name": "to-workspace",
+            "properties": {
+                "workspaceId": WORKSPACE,
+                "logs": [{"category": c, "categoryGroup": None, "enabled": True, "retentionPolicy": {"enabled": False, "days": 0}}
+                         for c in ("StorageRead", "StorageWrite", "StorageDelete")],
+                "metrics": [{"category": "Transaction", "enabled": True}],
+            },
+        }],
+        management_policy={
+            "id": f"{secure['id']}/managementPolicies/default", "name": "DefaultManagementPolicy",
+            "type": "Microsoft.Storage/storageAccounts/managementPolicies",
+            "properties": {"lastModifiedTime": "2025-01-01T00:00:00Z", "policy": {"rules": [{
+                "enabled": True, "name": "expire-old-versions", "type": "Lifecycle",
+                "definition": {"actions": {"version": {"delete": {"daysAfterCreationGreaterThan": 3650}}}, "filters": {"blobTypes": ["blockBlob"]}},
+            }]}},
+        },
+    )
+
+    legacy = storage_account(
+        MAIN, "rg-legacy", "legacyuk", "uksouth", "Standard_GRS", secondaryLocation="ukwest",
+        supportsHttpsTrafficOnly=False,
+        networkAcls={"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
+        keyCreationTime={"key1": None, "key2": None},
+    )
+    legacy_account = Account(
+        legacy,
+        blob_service=blob_service(legacy, deleteRetentionPolicy={"enabled": False}, cors={"corsRules": [
+            {"allowedOrigins": ["*"], "allowedMethods": ["GET"], "maxAgeInSeconds": 0, "exposedHeaders": [], "allowedHeaders": []}]}),
+        file_service=file_service(legacy, shareDeleteRetentionPolicy={"enabled": False}),
+        containers=[container(legacy, "public-site", "Container"), container(legacy, "exports", "Blob")],
+        shares=[share(legacy, "scans")],
+    )
+
+    partly = storage_account(
+        MAIN, "rg-phi", "phidenied", "francecentral", "Standard_ZRS",
+        supportsHttpsTrafficOnly=True, minimumTlsVersion="TLS1_1", allowBlobPublicAccess=False,
+        networkAcls={"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [{"value": "203.0.113.7", "action": "Allow"}], "defaultAction": "Deny"},
+        keyPolicy={"keyExpirationPeriodInDays": 365}, keyCreationTime={"key1": _days_ago(400), "key2": _days_ago(5)},
+        sasPolicy={"sasExpirationPeriod": "7.00:00:00", "expirationAction": "Log"},
+    )
+    partly_account = Account(partly, file_service=file_service(partly, shareDeleteRetentionPolicy={"enabled": True, "days": 7}))
+
+    lab = storage_account(
+        LAB, "rg-lab", "labfiles", "francecentral", "Premium_LRS", kind="FileStorage",
+        supportsHttpsTrafficOnly=True, minimumTlsVersion="TLS1_2", allowBlobPublicAccess=False,
+        allowSharedKeyAccess=True, allowCrossTenantReplication=False, publicNetworkAccess="Enabled",
+        networkAcls={"bypass": "AzureServices, Logging", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Deny"},
+        keyPolicy={"keyExpirationPeriodInDays": 60}, keyCreationTime={"key1": _days_ago(30), "key2": _days_ago(45)},
+        sasPolicy={"sasExpirationPeriod": "0.00:30:00", "expirationAction": "Block"},
+    )
+    lab_account = Account(
+        lab,
+        file_service=file_service(lab, shareDeleteRetentionPolicy={"enabled": True, "days": 30},
+                                  protocolSettings={"smb": {"versions": "SMB3.0;SMB3.1.1", "channelEncryption": "AES-128-GCM;AES-256-GCM"}}),
+        shares=[share(lab, "imaging", enabledProtocols="NFS", rootSquash="RootSquash", accessTier="Premium"),
+                share(lab, "reports", accessTier="Premium")],
+    )
+    return Tenant(
+        subscriptions=[
+            Subscription(MAIN, "cabinet-martin", [secure_account, legacy_account, partly_account],
+                         locks=[{"id": f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Authorization/locks/keep",
+                                 "name": "keep", "type": "Microsoft.Authorization/locks", "properties": {"level": "CanNotDelete", "notes": ""}}],
+                         policy_assignments=[_policy_assignment(MAIN, "allowed-locations", ["francecentral", "uksouth"])]),
+            Subscription(LAB, "cabinet-martin-lab", [lab_account],
+                         pricing={"pricingTier": "Standard", "subPlan": "DefenderForStorageV2", "extensions": [
+                             {"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}]},
+                         policy_assignments=[_policy_assignment(LAB, "allowed-locations", ["France Central", "francesouth"])]),
+            Subscription(CLOSED, "old-trial", state="Disabled"),
+        ],
+        forbidden=[f"{partly['id']}/blobServices", f"{partly['id']}/fileServices/default/shares"],
+        throttled_once=[f"/subscriptions/{LAB}/providers/Microsoft.Storage/storageAccounts"],
+        unavailable_once=[f"{lab['id']}/fileServices/default"],
+    )
+
+
+def azure_env_vars() -> list[str]:
+    import os
+
+    return [name for name in os.environ if name.startswith(("AZURE_", "MSI_", "IDENTITY_"))]
