@@ -24,7 +24,8 @@ NO_BLOB_SERVICE = frozenset({"FileStorage"})
 NO_FILE_SERVICE = frozenset({"BlobStorage", "BlockBlobStorage"})
 """Account kinds without a file service."""
 ACCESS_LOG_CATEGORIES = frozenset({"StorageRead", "StorageWrite", "StorageDelete"})
-"""A blob diagnostic setting that sends all three categories (or allLogs) is an access log."""
+"""A diagnostic setting on the blob service (the file service of a FileStorage account) that
+sends all three categories, or allLogs, is an access log."""
 
 
 @dataclass(frozen=True)
@@ -258,9 +259,10 @@ def _file_service(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
 
 
 def _diagnostics(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    service = "fileServices" if ctx.kind in NO_BLOB_SERVICE else "blobServices"
     settings = ctx.session.list(
         "insights:DiagnosticSettings_List",
-        f"{ctx.where.arm_id}/blobServices/default/providers/Microsoft.Insights/diagnosticSettings",
+        f"{ctx.where.arm_id}/{service}/default/providers/Microsoft.Insights/diagnosticSettings",
         DIAGNOSTICS_API,
     )
     for setting in settings:

@@ -20,7 +20,7 @@ from cloudaudit.providers.azure.clouds import AzureCloud
 from cloudaudit.providers.azure.credentials import LoopbackAwareBearerPolicy
 from cloudaudit.providers.azure.errors import fatal_for_scan
 
-RETRY = {"retry_total": 6, "retry_status": 4, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
+RETRY = {"retry_total": 6, "retry_status": 4, "retry_connect": 2, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
 """429 and 5xx are retried this many times; a Retry-After header sets the wait (azure-core)."""
 TIMEOUTS = {"connection_timeout": 10, "read_timeout": 60}
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from cloudaudit.errors import InputError
 from cloudaudit.providers.azure import CLOUD_NAMES
+from cloudaudit.providers.azure.urls import is_loopback_url
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,7 @@ def cloud_from(settings: Mapping[str, Any]) -> AzureCloud:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"--azure-arm-endpoint {endpoint}: expected an http(s) URL such as https://management.azure.com")
+        if parts.scheme == "http" and not is_loopback_url(endpoint):
+            raise InputError(f"--azure-arm-endpoint {endpoint}: expected https (plain http is accepted only for a loopback test server)")
         cloud = replace(cloud, name="custom", arm_endpoint=endpoint.rstrip("/"))
     return cloud

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
 from cloudaudit.providers.azure.clouds import AzureCloud
+from cloudaudit.providers.azure.urls import is_loopback_url
 
 STATIC_TOKEN_LIFETIME = 3600
 """How long a static token is said to last; it is asked for again after that (and is the same)."""
@@ -38,16 +37,6 @@ def credential_for(cloud: AzureCloud, access_token: str | None) -> Any:
     from azure.identity import DefaultAzureCredential
 
     return DefaultAzureCredential(authority=cloud.authority, exclude_interactive_browser_credential=True)
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class LoopbackAwareBearerPolicy(ARMChallengeAuthenticationPolicy):

@@ -10,12 +10,16 @@ so that a test can prove the scan only read. It checks the bearer token and the 
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
 
 TOKEN = "arm-test-token"
 MIN_API_VERSION = "2023-05-01"
@@ -69,6 +73,8 @@ class Tenant:
     """Paths answered once with 429 and Retry-After before the real answer."""
     unavailable_once: list[str] = field(default_factory=list)
     """Paths answered once with 503 before the real answer."""
+    unregistered: list[str] = field(default_factory=list)
+    """Path prefixes answered with 409 MissingSubscriptionRegistration (provider not registered)."""
 
 
 class ArmServer:
@@ -84,6 +90,12 @@ class ArmServer:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm and
+                # delayed ACKs hold every answer ~40 ms.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
@@ -143,6 +155,8 @@ class ArmServer:
         lowered = path.lower()
         if any(lowered.startswith(prefix.lower()) for prefix in self.tenant.forbidden):
             return 403, _error("AuthorizationFailed", f"The client does not have authorization to perform action over scope '{path}'."), {}
+        if any(lowered.startswith(prefix.lower()) for prefix in self.tenant.unregistered):
+            return 409, _error("MissingSubscriptionRegistration", "The subscription is not registered to use namespace 'Microsoft.Security'."), {}
         for paths, status, headers in ((self.tenant.throttled_once, 429, {"Retry-After": "1"}), (self.tenant.unavailable_once, 503, {})):
             if path in paths and (status, path) not in self._answered_once:
                 with self._lock:
@@ -168,7 +182,7 @@ class ArmServer:
             (re.compile(account + r"/fileServices/default/shares", flags), self._list(lambda a: a.shares)),
             (re.compile(account + r"/managementPolicies/default", flags), self._one(lambda a: a.management_policy)),
             (re.compile(account + r"/privateEndpointConnections", flags), self._list(lambda a: a.document["properties"].get("privateEndpointConnections", []))),
-            (re.compile(account + r"/blobServices/default/providers/Microsoft\.Insights/diagnosticSettings", flags), self._list(lambda a: a.diagnostic_settings)),
+            (re.compile(account + r"/(blob|file)Services/default/providers/Microsoft\.Insights/diagnosticSettings", flags), self._list(lambda a: a.diagnostic_settings)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/locks", flags), self._subscription_list(lambda s: s.locks)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/policyAssignments", flags), self._subscription_list(lambda s: s.policy_assignments)),
             (re.compile(sub + r"/providers/Microsoft\.Security/pricings/StorageAccounts", flags), self._pricing),
@@ -476,12 +490,27 @@ def practice_tenant() -> Tenant:
             Subscription(CLOSED, "old-trial", state="Disabled"),
         ],
         forbidden=[f"{partly['id']}/blobServices", f"{partly['id']}/fileServices/default/shares"],
-        throttled_once=[f"/subscriptions/{LAB}/providers/Microsoft.Storage/storageAccounts"],
-        unavailable_once=[f"{lab['id']}/fileServices/default"],
     )
 
 
-def azure_env_vars() -> list[str]:
-    import os
+@pytest.fixture
+def isolated_azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may see the developer's Azure login, token or connection string."""
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "MSI_", "IDENTITY_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_CONFIG_DIR", os.devnull)
 
-    return [name for name in os.environ if name.startswith(("AZURE_", "MSI_", "IDENTITY_"))]
+
+@pytest.fixture(scope="session")
+def arm_server() -> Iterator[ArmServer]:
+    server = ArmServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def arm(arm_server: ArmServer, isolated_azure_env: None) -> ArmServer:
+    """The ARM server, answering for a fresh practice tenant, with no request recorded yet."""
+    arm_server.reset(practice_tenant())
+    return arm_server
