@@ -1,13 +1,14 @@
 # The two commands of the README's quick start: `make demo` and `make test`.
 # Both set up a virtual environment in .venv on first use; nothing is installed system-wide
 # except, for the browser test, Debian's chromium when it is missing (see tests/README.md).
+# `make test` also installs Azurite (npm, pinned in tests/support/azurite.py) into .cache/.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install clean
+.PHONY: demo test install azurite clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cloudaudit demo
 
-test: $(STAMP)
+azurite: $(STAMP)
+	$(BIN)/python -m tests.support.azurite
+
+test: $(STAMP) azurite
 	$(BIN)/python -m pytest -q
 
 clean:
