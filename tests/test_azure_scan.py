@@ -174,3 +174,15 @@ def test_a_config_file_names_the_subscription(cli, arm, tmp_path):
     document = result.json()
     assert {f["resource"]["account"] for f in document["findings"]} == {LAB}
     assert document["scan"]["tenant"] == "cabinet-martin"
+
+
+def test_the_example_inventory_evaluates_offline(cli):
+    """examples/azure-inventory.json is this tenant, collected: `cloudaudit evaluate` runs it."""
+    from tests.conftest import REPO
+
+    result = cli("evaluate", str(REPO / "examples" / "azure-inventory.json"), "--format", "json")
+    assert result.code == 1, result.err
+    seen: dict[str, dict[str, str]] = {}
+    for finding in result.json()["findings"]:
+        seen.setdefault(finding["resource"]["name"], {})[finding["rule"]["id"]] = finding["status"]
+    assert seen == EXPECTED
