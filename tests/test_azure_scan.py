@@ -80,6 +80,14 @@ EXPECTED = {
 }
 
 
+def statuses_of(document: dict) -> dict[str, dict[str, str]]:
+    """Resource name -> rule id -> status, from a findings document."""
+    seen: dict[str, dict[str, str]] = {}
+    for finding in document["findings"]:
+        seen.setdefault(finding["resource"]["name"], {})[finding["rule"]["id"]] = finding["status"]
+    return seen
+
+
 def scan(cli, server: ArmServer, *extra: str):
     return cli("scan", "--provider", "azure", "--azure-arm-endpoint", server.url, "--azure-access-token", TOKEN, "--format", "json", *extra)
 
@@ -98,10 +106,7 @@ def test_every_rule_gives_the_known_status_for_every_account_container_and_share
     schema = json.loads(resources.files("cloudaudit").joinpath("schemas/findings.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(document)
 
-    seen: dict[str, dict[str, str]] = {}
-    for finding in document["findings"]:
-        seen.setdefault(finding["resource"]["name"], {})[finding["rule"]["id"]] = finding["status"]
-    assert seen == EXPECTED
+    assert statuses_of(document) == EXPECTED
 
     assert document["scan"]["providers"] == ["azure"]
     assert {a["id"] for a in document["scan"]["accounts"]} >= {MAIN, LAB}
@@ -155,10 +160,7 @@ def test_collect_then_evaluate_offline_gives_the_same_statuses(cli, arm, tmp_pat
     requests = len(arm.requests)
     evaluated = cli("evaluate", str(inventory), "--format", "json")
     assert len(arm.requests) == requests
-    seen: dict[str, dict[str, str]] = {}
-    for finding in evaluated.json()["findings"]:
-        seen.setdefault(finding["resource"]["name"], {})[finding["rule"]["id"]] = finding["status"]
-    assert seen == EXPECTED
+    assert statuses_of(evaluated.json()) == EXPECTED
 
 
 def test_a_config_file_names_the_subscription(cli, arm, tmp_path):
@@ -182,7 +184,4 @@ def test_the_example_inventory_evaluates_offline(cli):
 
     result = cli("evaluate", str(REPO / "examples" / "azure-inventory.json"), "--format", "json")
     assert result.code == 1, result.err
-    seen: dict[str, dict[str, str]] = {}
-    for finding in result.json()["findings"]:
-        seen.setdefault(finding["resource"]["name"], {})[finding["rule"]["id"]] = finding["status"]
-    assert seen == EXPECTED
+    assert statuses_of(result.json()) == EXPECTED
