@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.arm import ArmSession
+from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.azure.ids import AccountId
 from cloudaudit.providers.azure.subscription import SubscriptionShared
-from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 LIST_CALL = "storage:StorageAccounts_List"

@@ -4,36 +4,28 @@ effective result, immutability (time-based policy, legal hold, version-level), e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.arm import ArmSession
-from cloudaudit.providers.azure.ids import AccountId
 from cloudaudit.providers.azure.guard import guarded
-from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
+from cloudaudit.providers.azure.subresources import SubResource
+from cloudaudit.providers.facts import Facts, Fetcher
 
 GET_CALL = "storage:BlobContainers_Get"
+ACCOUNT_KEY_SCOPE = "$account-encryption-key"
 WORM_MODES = {"Locked": "COMPLIANCE", "Unlocked": "GOVERNANCE"}
 """A locked policy cannot be shortened or removed (as S3 compliance mode); an unlocked one can."""
 
 
 @dataclass(frozen=True)
-class ContainerContext:
-    item: Any
-    """The ListContainerItem as BlobContainers_List returned it."""
-    where: AccountId
-    session: ArmSession | None
-    """None in data-plane mode, where no management call can be made."""
-    account_facts: Facts
-    """The account's facts: its public access setting and default immutability policy."""
+class ContainerContext(SubResource):
+    """A ListContainerItem from BlobContainers_List, with its account."""
 
-    @property
-    def name(self) -> str:
-        return self.item.name
+    session: ArmSession | None = None
+    """Reads a container's full immutability policy when the list leaves it out."""
 
-    @property
-    def arm_id(self) -> str:
-        return self.item.id or f"{self.where.arm_id}/blobServices/default/containers/{self.name}"
+    collection: ClassVar[str] = "blobServices/default/containers"
 
 
 def _level(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
@@ -85,13 +77,17 @@ def _immutability(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
     }
 
 
+def encryption_scope(scope: str | None, enforced: bool | None) -> dict[str, Any]:
+    """A container's default encryption scope, none when it is the account's key."""
+    return {
+        "encryption.scope": scope if scope and scope != ACCOUNT_KEY_SCOPE else None,
+        "encryption.scope_enforced": bool(enforced),
+    }
+
+
 def _encryption_scope(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
     props = ctx.item.properties
-    scope = props.default_encryption_scope if props else None
-    return {
-        "encryption.scope": scope if scope and scope != "$account-encryption-key" else None,
-        "encryption.scope_enforced": bool(props and props.deny_encryption_scope_override),
-    }
+    return encryption_scope(props.default_encryption_scope if props else None, props.deny_encryption_scope_override if props else None)
 
 
 CONTAINER_FETCHERS: tuple[Fetcher[ContainerContext], ...] = guarded((

@@ -21,10 +21,11 @@ from cloudaudit.progress import Progress
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.accounts import ACCOUNT_FETCHERS
 from cloudaudit.providers.azure.calls import CallLog, Reader
-from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, effective_public
+from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, effective_public, encryption_scope
 from cloudaudit.providers.azure.errors import error_code, status_of
 from cloudaudit.providers.azure.guard import guarded
-from cloudaudit.providers.facts import Facts, FetchPlan, Fetcher, ReadFailure, plan_fetchers
+from cloudaudit.providers.azure.planning import fetchers_for
+from cloudaudit.providers.facts import Facts, FetchPlan, Fetcher, ReadFailure
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult
 
 NOT_VISIBLE = "not visible with data-plane access"
@@ -172,11 +173,7 @@ def _immutability(ctx: DataPlaneContainer, facts: Facts) -> dict[str, Any]:
 
 def _encryption_scope(ctx: DataPlaneContainer, facts: Facts) -> dict[str, Any]:
     scope = ctx.item.encryption_scope
-    name = scope.default_encryption_scope if scope else None
-    return {
-        "encryption.scope": name if name and name != "$account-encryption-key" else None,
-        "encryption.scope_enforced": bool(scope and scope.prevent_encryption_scope_override),
-    }
+    return encryption_scope(scope.default_encryption_scope if scope else None, scope.prevent_encryption_scope_override if scope else None)
 
 
 _BY_NAME = {f.name: f for f in CONTAINER_FETCHERS}
@@ -203,15 +200,8 @@ class DataPlaneCollector:
 
     def collect(self, plan: CollectionPlan, progress: Progress) -> CollectionResult:
         result = CollectionResult(accounts=[AccountRef("azure", self.account, "data-plane")])
-        container_plan: FetchPlan[DataPlaneContainer] = (
-            plan_fetchers(CONTAINER_DATA_PLANE_FETCHERS, lambda paths: plan.wants_any("storage.container", paths))
-            if plan.wants_type("storage.container")
-            else FetchPlan()
-        )
-        account_plan = plan_fetchers(
-            ACCOUNT_DATA_PLANE_FETCHERS,
-            lambda paths: plan.wants_type("storage.account") and plan.wants_any("storage.account", paths),
-        )
+        container_plan = fetchers_for(plan, "storage.container", CONTAINER_DATA_PLANE_FETCHERS)
+        account_plan = fetchers_for(plan, "storage.account", ACCOUNT_DATA_PLANE_FETCHERS)
         progress.start(f"azure {self.account}: blob service", None)
         try:
             facts = account_plan.run(ServiceContext(self.client, self.reader))

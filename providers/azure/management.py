@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from cloudaudit.errors import InputError, ScanCannotRun
 from cloudaudit.model import CollectionIssue, Resource
@@ -17,9 +17,10 @@ from cloudaudit.providers.azure.accounts import ACCOUNT_FETCHERS, LIST_CALL, NO_
 from cloudaudit.providers.azure.arm import ArmSession
 from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, ContainerContext
 from cloudaudit.providers.azure.ids import AccountId, parse_account_id
+from cloudaudit.providers.azure.planning import fetchers_for
 from cloudaudit.providers.azure.shares import SHARE_FETCHERS, ShareContext
 from cloudaudit.providers.azure.subscription import SUBSCRIPTION_FETCHERS, SubscriptionContext, SubscriptionShared
-from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
+from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult
 from cloudaudit.redact import one_line
 
@@ -41,13 +42,8 @@ class Plans:
 
     @classmethod
     def from_plan(cls, plan: CollectionPlan) -> "Plans":
-        def chosen(rtype: str, fetchers: Sequence[Any]) -> FetchPlan[Any]:
-            if not plan.wants_type(rtype):
-                return FetchPlan()
-            return plan_fetchers(fetchers, lambda paths: plan.wants_any(rtype, paths))
-
-        container_plan = chosen("storage.container", CONTAINER_FETCHERS)
-        share_plan = chosen("storage.share", SHARE_FETCHERS)
+        container_plan = fetchers_for(plan, "storage.container", CONTAINER_FETCHERS)
+        share_plan = fetchers_for(plan, "storage.share", SHARE_FETCHERS)
         also = [
             account_fetcher
             for needs, fetch_plan in ((containers.ACCOUNT_FACTS_NEEDED, container_plan), (shares.ACCOUNT_FACTS_NEEDED, share_plan))
@@ -55,16 +51,13 @@ class Plans:
             if name in fetch_plan.names
             for account_fetcher in account_fetchers
         ]
-        wants_account = plan.wants_type("storage.account")
-        account_plan = plan_fetchers(
-            ACCOUNT_FETCHERS, lambda paths: wants_account and plan.wants_any("storage.account", paths), also=also
-        )
+        account_plan = fetchers_for(plan, "storage.account", ACCOUNT_FETCHERS, also=also)
         return cls(
             accounts=account_plan,
             containers=container_plan,
             shares=share_plan,
-            subscription=chosen("cloud.account", SUBSCRIPTION_FETCHERS),
-            want_accounts=wants_account,
+            subscription=fetchers_for(plan, "cloud.account", SUBSCRIPTION_FETCHERS),
+            want_accounts=plan.wants_type("storage.account"),
             want_subscription=plan.wants_type("cloud.account"),
         )
 
@@ -185,7 +178,7 @@ class ManagementCollector:
                 outcome.issues.append(CollectionIssue("azure", where.subscription, f"{where.arm_id}/blobServices/default/containers", failure.reason))
                 items = []
             for item in items:
-                container = ContainerContext(item, where, self.session, facts)
+                container = ContainerContext(item, where, facts, self.session)
                 container_facts = plans.containers.run(container)
                 outcome.resources.append(
                     _resource("storage.container", container.arm_id, f"{where.name}/{container.name}", where.subscription, region, container_facts)

@@ -4,11 +4,11 @@ that govern them (share soft delete, SMB versions and channel encryption)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudaudit.providers.azure import normalise
-from cloudaudit.providers.azure.ids import AccountId
 from cloudaudit.providers.azure.guard import guarded
+from cloudaudit.providers.azure.subresources import SubResource
 from cloudaudit.providers.facts import Facts, Fetcher
 
 SERVICE_PATHS = ("retention.soft_delete_days", "transport.smb_versions", "transport.smb_channel_encryption")
@@ -16,19 +16,10 @@ ACCOUNT_PATHS = ("retention.share_soft_delete_days", "transport.smb_versions", "
 
 
 @dataclass(frozen=True)
-class ShareContext:
-    item: Any
-    """The FileShareItem as FileShares_List returned it."""
-    where: AccountId
-    account_facts: Facts
+class ShareContext(SubResource):
+    """A FileShareItem from FileShares_List, with its account."""
 
-    @property
-    def name(self) -> str:
-        return self.item.name
-
-    @property
-    def arm_id(self) -> str:
-        return self.item.id or f"{self.where.arm_id}/fileServices/default/shares/{self.name}"
+    collection: ClassVar[str] = "fileServices/default/shares"
 
 
 def _share(ctx: ShareContext, facts: Facts) -> dict[str, Any]:

@@ -7,8 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cloudaudit.providers.azure.ids import AccountId, scope_of_lock
 from cloudaudit.providers.azure.guard import guarded
+from cloudaudit.providers.azure.ids import AccountId, scope_of_lock
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 if TYPE_CHECKING:
