@@ -143,7 +143,7 @@ def test_bad_framework_file_is_reported_with_its_path(monkeypatch, tmp_path):
         def joinpath(self, name):
             return folder
 
-    monkeypatch.setattr(module.resources, "files", lambda package: Root())
+    monkeypatch.setattr("cloudaudit.datafiles.resources.files", lambda package: Root())
     with pytest.raises(InputError) as caught:
         module.load_frameworks()
     assert caught.value.problems == ["rules/frameworks/x.yaml: $.requirements[0]: needs either rules or manual (exactly one)"]
