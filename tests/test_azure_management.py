@@ -68,7 +68,11 @@ def test_a_well_kept_account_is_read_and_normalised(arm):
         "soft_delete_days": 14, "container_soft_delete_days": 14, "share_soft_delete_days": 14, "point_in_time_restore_days": 7,
         "version_immutability": True, "default_policy_days": 30, "default_policy_state": "Unlocked",
     }
-    assert p["logging"] == {"access_logs": True, "target": WORKSPACE}
+    assert p["logging"] == {"access_logs": True, "object_audit": True, "target": WORKSPACE}
+    # Its own Defender settings override the subscription's Free plan; a Backup vault protects it.
+    assert p["threat_detection"] == {"enabled": True, "malware_scanning": True}
+    assert p["data_discovery"] == {"enabled": True}
+    assert p["backup"] == {"protected": True}
     assert p["lifecycle"] == {"enabled": True, "rule_count": 1}
     assert p["lock"] == {"delete_protected": True, "level": "CanNotDelete"}
 
@@ -88,7 +92,8 @@ def test_unset_arm_properties_read_as_their_unsafe_defaults(arm):
     assert p["transport"]["smb_versions"] == ["SMB2.1", "SMB3.0", "SMB3.1.1"]
     assert p["retention"]["soft_delete_days"] is None and p["lifecycle"] == {"enabled": False, "rule_count": 0}
     assert p["lock"] == {"delete_protected": False, "level": None}
-    assert p["logging"] == {"access_logs": False, "target": None}
+    assert p["logging"] == {"access_logs": False, "object_audit": False, "target": None}
+    assert p["threat_detection"]["enabled"] is False and p["backup"] == {"protected": False}
 
 
 def test_a_container_is_public_only_when_its_account_allows_it(arm):
@@ -135,7 +140,7 @@ def test_a_forbidden_sub_resource_makes_only_its_facts_unreadable(arm):
     account = by_name(result)["phidenied"]
     blob_paths = {"versioning.enabled", "versioning.status", "versioning.change_feed", "retention.soft_delete_days",
                   "retention.container_soft_delete_days", "retention.point_in_time_restore_days", "network.cors_allowed_origins"}
-    assert set(account.errors) == blob_paths | {"logging.access_logs", "logging.target"}
+    assert set(account.errors) == blob_paths | {"logging.access_logs", "logging.object_audit", "logging.target"}
     assert account.errors["versioning.enabled"].startswith("storage:BlobServices_GetServiceProperties: HTTP 403 AuthorizationFailed")
     # What came with the account listing, and the file service, still read.
     assert account.properties["transport"]["min_tls_version"] == "1.1"
@@ -153,7 +158,8 @@ def test_lists_are_followed_through_next_link(arm):
     account_pages = [r for r in arm.requests if r.path == f"/subscriptions/{MAIN}/providers/Microsoft.Storage/storageAccounts"]
     assert [r.query.get("$skiptoken") for r in account_pages] == [None, "2"]
     assert {"phisecure", "legacyuk", "phidenied"} <= set(by_name(result))
-    assert {n for n in by_name(result) if n.startswith("phisecure/")} == {"phisecure/dossiers", "phisecure/archives", "phisecure/scans", "phisecure/compta"}
+    assert {n for n in by_name(result) if n.startswith("phisecure/")} == {
+        "phisecure/dossiers", "phisecure/archives", "phisecure/scans", "phisecure/insights-logs-storagewrite", "phisecure/compta"}
     assert result.api_calls["storage:StorageAccounts_List"] == 3  # MAIN: 2 pages, LAB: 1
 
 
@@ -187,16 +193,15 @@ def test_the_subscription_is_a_cloud_account(arm):
     resources = by_name(collect(arm))
     lab = resources["cabinet-martin-lab"]
     assert (lab.type, lab.id, lab.account) == ("cloud.account", f"/subscriptions/{LAB}", LAB)
-    assert lab.properties == {
-        "threat_detection": {"enabled": True, "plan": "DefenderForStorageV2", "malware_scanning": True, "sensitive_data_discovery": True},
-        "location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]},
-    }
-    assert resources["cabinet-martin"].properties["threat_detection"]["enabled"] is False
+    assert lab.properties == {"location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]}}
+    assert resources["cabinet-martin"].properties["location"]["guardrail_regions"] == ["francecentral", "uksouth"]
+    # The lab account follows its subscription's Defender plan (it has no settings of its own).
+    assert resources["labfiles"].properties["threat_detection"] == {"enabled": True, "malware_scanning": True}
 
 
 def test_an_unregistered_resource_provider_is_an_error_and_never_registered(arm):
     arm.tenant.unregistered.append(f"/subscriptions/{LAB}/providers/Microsoft.Security")
-    lab = by_name(collect(arm))["cabinet-martin-lab"]
+    lab = by_name(collect(arm))["labfiles"]
     assert lab.errors["threat_detection.enabled"].startswith("security:Pricings_Get: HTTP 409 MissingSubscriptionRegistration")
     assert {r.method for r in arm.requests} == {"GET"}
     assert not [r for r in arm.requests if "register" in r.path.lower()]

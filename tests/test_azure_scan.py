@@ -22,15 +22,15 @@ from tests.support.arm_server import (  # noqa: F401 - fixtures
 P, F, E, NA = "PASS", "FAIL", "ERROR", "NOT_APPLICABLE"
 
 ACCOUNT_RULES = (
-    "storage.encryption-at-rest", "storage.customer-managed-key", "azure.infrastructure-encryption",
+    "storage.encryption-at-rest", "storage.customer-managed-key", "storage.double-encryption",
     "storage.https-only", "storage.min-tls-1-2", "storage.region-allowed", "storage.replica-region-allowed",
-    "storage.versioning", "storage.access-logging", "azure.blob-anonymous-access-disabled",
-    "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled", "azure.access-key-rotation",
-    "azure.sas-expiry-policy", "azure.public-network-access-disabled", "azure.network-default-deny",
-    "azure.private-endpoint", "azure.blob-soft-delete", "azure.container-soft-delete",
-    "azure.geo-redundant-storage", "azure.delete-lock", "azure.lifecycle-policy",
+    "storage.versioning", "storage.access-logging", "storage.object-audit-logging", "storage.threat-detection",
+    "storage.sensitive-data-discovery", "storage.private-network-only", "storage.backup-coverage", "storage.lifecycle",
+    "azure.blob-anonymous-access-disabled", "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled",
+    "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "azure.private-endpoint",
+    "azure.blob-soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
 )
-SUBSCRIPTION_RULES = ("azure.defender-for-storage", "azure.sensitive-data-discovery", "azure.allowed-locations-policy")
+SUBSCRIPTION_RULES = ("azure.allowed-locations-policy",)
 
 
 def statuses(rules: tuple[str, ...], default: str, **others: str) -> dict[str, str]:
@@ -40,8 +40,8 @@ def statuses(rules: tuple[str, ...], default: str, **others: str) -> dict[str, s
     return named
 
 
-def container(not_public: str, object_lock: str) -> dict[str, str]:
-    return {"azure.container-not-public": not_public, "storage.object-lock": object_lock}
+def container(not_public: str, object_lock: str, log_immutable: str = NA) -> dict[str, str]:
+    return {"azure.container-not-public": not_public, "storage.object-lock": object_lock, "storage.audit-log-immutable": log_immutable}
 
 
 def share(soft_delete: str, smb: str) -> dict[str, str]:
@@ -55,10 +55,12 @@ EXPECTED = {
     "phisecure/dossiers": container(P, P),
     "phisecure/archives": container(P, P),
     "phisecure/scans": container(P, F),
+    "phisecure/insights-logs-storagewrite": container(P, P, P),
     "phisecure/compta": share(P, P),
     "legacyuk": statuses(ACCOUNT_RULES, F, storage_encryption_at_rest=P, azure_geo_redundant_storage=P),
     "legacyuk/public-site": container(F, F),
     "legacyuk/exports": container(F, F),
+    "legacyuk/insights-logs-storageread": container(P, F, F),
     "legacyuk/scans": share(F, F),
     # Its blob service and diagnostic settings are forbidden (403): those rules are ERROR,
     # the rest is judged on what the account listing and the file service told.
@@ -66,14 +68,16 @@ EXPECTED = {
         ACCOUNT_RULES, F,
         storage_encryption_at_rest=P, storage_https_only=P, storage_region_allowed=P, storage_replica_region_allowed=P,
         azure_blob_anonymous_access_disabled=P, azure_network_default_deny=P, azure_delete_lock=P,
-        storage_versioning=E, storage_access_logging=E, azure_blob_soft_delete=E, azure_container_soft_delete=E,
+        storage_versioning=E, storage_access_logging=E, storage_object_audit_logging=E,
+        azure_blob_soft_delete=E, azure_container_soft_delete=E,
     ),
     "labfiles": statuses(
         ACCOUNT_RULES, F,
         storage_encryption_at_rest=P, storage_https_only=P, storage_min_tls_1_2=P, storage_region_allowed=P,
         storage_replica_region_allowed=P, azure_blob_anonymous_access_disabled=P, azure_cross_tenant_replication_disabled=P,
         azure_access_key_rotation=P, azure_sas_expiry_policy=P, azure_network_default_deny=P,
-        azure_blob_soft_delete=NA, azure_container_soft_delete=NA, azure_lifecycle_policy=NA,
+        storage_threat_detection=P, storage_sensitive_data_discovery=P,
+        azure_blob_soft_delete=NA, azure_container_soft_delete=NA,
     ),
     "labfiles/imaging": share(P, NA),
     "labfiles/reports": share(P, F),

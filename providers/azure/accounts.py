@@ -19,6 +19,7 @@ from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
 LIST_CALL = "storage:StorageAccounts_List"
 DIAGNOSTICS_API = "2021-05-01-preview"
+DEFENDER_SETTINGS_API = "2025-01-01"
 NO_BLOB_SERVICE = frozenset({"FileStorage"})
 """Account kinds without a blob service (premium file shares only)."""
 NO_FILE_SERVICE = frozenset({"BlobStorage", "BlockBlobStorage"})
@@ -272,8 +273,10 @@ def _diagnostics(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
         categories = {log.get("category") for log in logs}
         if "allLogs" in groups or ACCESS_LOG_CATEGORIES <= categories:
             target = props.get("workspaceId") or props.get("storageAccountId") or props.get("eventHubAuthorizationRuleId")
-            return {"logging.access_logs": True, "logging.target": target or setting.get("name")}
-    return {"logging.access_logs": False, "logging.target": None}
+            # Resource logs record each request: who, what, when, from where. They are the
+            # account's access log and its object-level audit trail at once.
+            return {"logging.access_logs": True, "logging.object_audit": True, "logging.target": target or setting.get("name")}
+    return {"logging.access_logs": False, "logging.object_audit": False, "logging.target": None}
 
 
 def _lifecycle(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
@@ -288,6 +291,29 @@ def _lifecycle(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     schema = policy.properties.policy if policy and policy.properties else None
     enabled = [rule for rule in (schema.rules if schema else []) if rule.enabled is not False]
     return {"lifecycle.enabled": bool(enabled), "lifecycle.rule_count": len(enabled)}
+
+
+def _defender(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    """The account's own Defender settings when they override the subscription's, else the plan."""
+    own = ctx.session.get(
+        "security:DefenderForStorage_Get",
+        f"{ctx.where.arm_id}/providers/Microsoft.Security/defenderForStorageSettings/current",
+        DEFENDER_SETTINGS_API,
+        absent=(404,),
+    )
+    props = (own or {}).get("properties") or {}
+    if props.get("overrideSubscriptionLevelSettings"):
+        enabled = props.get("isEnabled") is True
+        discovery = enabled and (props.get("sensitiveDataDiscovery") or {}).get("isEnabled") is True
+        malware = enabled and ((props.get("malwareScanning") or {}).get("onUpload") or {}).get("isEnabled") is True
+    else:
+        plan = ctx.subscription.defender()
+        enabled, discovery, malware = plan.enabled, plan.sensitive_data_discovery, plan.malware_scanning
+    return {"threat_detection.enabled": enabled, "threat_detection.malware_scanning": malware, "data_discovery.enabled": discovery}
+
+
+def _backup(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    return {"backup.protected": ctx.where.arm_id.lower() in ctx.subscription.backed_up()}
 
 
 def _locks(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
@@ -354,7 +380,19 @@ ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = guarded((
         _file_service,
         calls=("storage:FileServices_GetServiceProperties",),
     ),
-    Fetcher("diagnostics", ("logging.access_logs", "logging.target"), _diagnostics, calls=("insights:DiagnosticSettings_List",)),
+    Fetcher("diagnostics", ("logging.access_logs", "logging.object_audit", "logging.target"), _diagnostics, calls=("insights:DiagnosticSettings_List",)),
+    Fetcher(
+        "defender",
+        ("threat_detection.enabled", "threat_detection.malware_scanning", "data_discovery.enabled"),
+        _defender,
+        calls=("security:DefenderForStorage_Get", "security:Pricings_Get"),
+    ),
+    Fetcher(
+        "backup",
+        ("backup.protected",),
+        _backup,
+        calls=("dataprotection:BackupVaults_GetInSubscription", "dataprotection:BackupInstances_List"),
+    ),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=("storage:ManagementPolicies_Get",)),
     Fetcher("locks", ("lock.delete_protected", "lock.level"), _locks, calls=("authorization:ManagementLocks_ListAtSubscriptionLevel",)),
 ))

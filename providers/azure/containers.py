@@ -14,6 +14,7 @@ from cloudaudit.providers.facts import Facts, Fetcher
 
 GET_CALL = "storage:BlobContainers_Get"
 ACCOUNT_KEY_SCOPE = "$account-encryption-key"
+AUDIT_LOG_PREFIX = "insights-logs-"
 WORM_MODES = {"Locked": "COMPLIANCE", "Unlocked": "GOVERNANCE"}
 """A locked policy cannot be shortened or removed (as S3 compliance mode); an unlocked one can."""
 
@@ -85,6 +86,12 @@ def encryption_scope(scope: str | None, enforced: bool | None) -> dict[str, Any]
     }
 
 
+def audit_log_container(ctx: Any, facts: Facts) -> dict[str, Any]:
+    """Containers that diagnostic settings ($insights-logs-*) or classic logging ($logs) write to."""
+    name = ctx.item.name or ""
+    return {"logging.audit_log_bucket": name == "$logs" or name.startswith(AUDIT_LOG_PREFIX)}
+
+
 def _encryption_scope(ctx: ContainerContext, facts: Facts) -> dict[str, Any]:
     props = ctx.item.properties
     return encryption_scope(props.default_encryption_scope if props else None, props.deny_encryption_scope_override if props else None)
@@ -104,6 +111,7 @@ CONTAINER_FETCHERS: tuple[Fetcher[ContainerContext], ...] = guarded((
         calls=(GET_CALL,),
     ),
     Fetcher("encryption_scope", ("encryption.scope", "encryption.scope_enforced"), _encryption_scope),
+    Fetcher("audit_log", ("logging.audit_log_bucket",), audit_log_container),
 ))
 
 ACCOUNT_FACTS_NEEDED = {"account_allows": ("public",), "immutability": ("account_immutability",)}

@@ -21,7 +21,7 @@ from cloudaudit.progress import Progress
 from cloudaudit.providers.azure import normalise
 from cloudaudit.providers.azure.accounts import ACCOUNT_FETCHERS
 from cloudaudit.providers.azure.calls import CallLog, Reader
-from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, effective_public, encryption_scope
+from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS, audit_log_container, effective_public, encryption_scope
 from cloudaudit.providers.azure.errors import error_code, status_of
 from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.azure.planning import fetchers_for
@@ -185,6 +185,7 @@ CONTAINER_DATA_PLANE_FETCHERS: tuple[Fetcher[DataPlaneContainer], ...] = guarded
         (_BY_NAME["public"], lambda ctx, facts: effective_public(facts)),
         (_BY_NAME["immutability"], _immutability),
         (_BY_NAME["encryption_scope"], _encryption_scope),
+        (_BY_NAME["audit_log"], audit_log_container),
     )
 ))
 """The same paths as a management-plane container, read from ListContainers."""

@@ -45,6 +45,8 @@ class Account:
     shares: list[dict[str, Any]] = field(default_factory=list)
     diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
     management_policy: dict[str, Any] | None = None
+    defender_settings: dict[str, Any] | None = None
+    """Microsoft.Security/defenderForStorageSettings/current on the account, when it has one."""
 
     @property
     def id(self) -> str:
@@ -59,6 +61,8 @@ class Subscription:
     locks: list[dict[str, Any]] = field(default_factory=list)
     pricing: dict[str, Any] | None = None
     policy_assignments: list[dict[str, Any]] = field(default_factory=list)
+    backup_vaults: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    """(Microsoft.DataProtection/backupVaults document, its backupInstances)."""
     state: str = "Enabled"
 
 
@@ -186,6 +190,9 @@ class ArmServer:
             (re.compile(sub + r"/providers/Microsoft\.Authorization/locks", flags), self._subscription_list(lambda s: s.locks)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/policyAssignments", flags), self._subscription_list(lambda s: s.policy_assignments)),
             (re.compile(sub + r"/providers/Microsoft\.Security/pricings/StorageAccounts", flags), self._pricing),
+            (re.compile(account + r"/providers/Microsoft\.Security/defenderForStorageSettings/current", flags), self._one(lambda a: a.defender_settings)),
+            (re.compile(sub + r"/providers/Microsoft\.DataProtection/backupVaults", flags), self._subscription_list(lambda s: [v for v, _ in s.backup_vaults])),
+            (re.compile(sub + r"/resourceGroups/[^/]+/providers/Microsoft\.DataProtection/backupVaults/(?P<vault>[^/]+)/backupInstances", flags), self._backup_instances),
         ]
 
     def _subscription(self, sub_id: str) -> Subscription | None:
@@ -245,6 +252,14 @@ class ArmServer:
             return self._page(match.string, pick(sub) if sub else [], query)
 
         return handler
+
+    def _backup_instances(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        sub = self._subscription(match["sub"])
+        vault_id = match.string[: match.string.lower().rindex("/backupinstances")].lower()
+        for vault, instances in sub.backup_vaults if sub else []:
+            if vault["id"].lower() == vault_id:
+                return self._page(match.string, instances, query)
+        return 404, _error("ResourceNotFound", f"no backup vault at {vault_id}"), {}
 
     def _pricing(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         sub = self._subscription(match["sub"])
@@ -370,6 +385,22 @@ def _policy_assignment(sub: str, name: str, locations: list[str]) -> dict[str, A
     }
 
 
+def _backup_vault(sub: str, group: str, name: str, protected: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    vault_id = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.DataProtection/backupVaults/{name}"
+    vault = {"id": vault_id, "name": name, "type": "Microsoft.DataProtection/backupVaults", "location": "francecentral",
+             "properties": {"storageSettings": [{"datastoreType": "VaultStore", "type": "LocallyRedundant"}]}}
+    instances = [
+        {"id": f"{vault_id}/backupInstances/{resource.rsplit('/', 1)[-1]}", "name": resource.rsplit("/", 1)[-1],
+         "type": "Microsoft.DataProtection/backupVaults/backupInstances",
+         "properties": {"friendlyName": resource.rsplit("/", 1)[-1], "currentProtectionState": "ProtectionConfigured",
+                        "protectionStatus": {"status": "ProtectionConfigured"},
+                        "dataSourceInfo": {"resourceID": resource, "datasourceType": "Microsoft.Storage/storageAccounts/blobServices",
+                                           "objectType": "Datasource"}}}
+        for resource in protected
+    ]
+    return vault, instances
+
+
 def practice_tenant() -> Tenant:
     """Cabinet Martin: a well-kept account, a legacy one, one the scanner may not fully read,
     and a lab subscription with premium file shares. Tests assert every status of it."""
@@ -416,6 +447,8 @@ def practice_tenant() -> Tenant:
             locked,
             container(secure, "archives", immutableStorageWithVersioning={"enabled": True, "timeStamp": "2024-03-01T09:00:00Z"}),
             container(secure, "scans", "Blob"),
+            container(secure, "insights-logs-storagewrite", hasImmutabilityPolicy=True, immutabilityPolicy={
+                "etag": '"8d1"', "properties": {"immutabilityPeriodSinceCreationInDays": 730, "state": "Locked"}}),
         ],
         shares=[share(secure, "compta")],
         diagnostic_settings=[{
@@ -436,6 +469,13 @@ def practice_tenant() -> Tenant:
                 "definition": {"actions": {"version": {"delete": {"daysAfterCreationGreaterThan": 3650}}}, "filters": {"blobTypes": ["blockBlob"]}},
             }]}},
         },
+        defender_settings={
+            "id": f"{secure['id']}/providers/Microsoft.Security/defenderForStorageSettings/current", "name": "current",
+            "type": "Microsoft.Security/defenderForStorageSettings",
+            "properties": {"isEnabled": True, "overrideSubscriptionLevelSettings": True,
+                           "malwareScanning": {"onUpload": {"isEnabled": True, "capGBPerMonth": 5000}},
+                           "sensitiveDataDiscovery": {"isEnabled": True}},
+        },
     )
 
     legacy = storage_account(
@@ -449,7 +489,8 @@ def practice_tenant() -> Tenant:
         blob_service=blob_service(legacy, deleteRetentionPolicy={"enabled": False}, cors={"corsRules": [
             {"allowedOrigins": ["*"], "allowedMethods": ["GET"], "maxAgeInSeconds": 0, "exposedHeaders": [], "allowedHeaders": []}]}),
         file_service=file_service(legacy, shareDeleteRetentionPolicy={"enabled": False}),
-        containers=[container(legacy, "public-site", "Container"), container(legacy, "exports", "Blob")],
+        containers=[container(legacy, "public-site", "Container"), container(legacy, "exports", "Blob"),
+                    container(legacy, "insights-logs-storageread")],
         shares=[share(legacy, "scans")],
     )
 
@@ -482,7 +523,8 @@ def practice_tenant() -> Tenant:
             Subscription(MAIN, "cabinet-martin", [secure_account, legacy_account, partly_account],
                          locks=[{"id": f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Authorization/locks/keep",
                                  "name": "keep", "type": "Microsoft.Authorization/locks", "properties": {"level": "CanNotDelete", "notes": ""}}],
-                         policy_assignments=[_policy_assignment(MAIN, "allowed-locations", ["francecentral", "uksouth"])]),
+                         policy_assignments=[_policy_assignment(MAIN, "allowed-locations", ["francecentral", "uksouth"])],
+                         backup_vaults=[_backup_vault(MAIN, "rg-backup", "bv-martin", [secure["id"]])]),
             Subscription(LAB, "cabinet-martin-lab", [lab_account],
                          pricing={"pricingTier": "Standard", "subPlan": "DefenderForStorageV2", "extensions": [
                              {"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}]},
