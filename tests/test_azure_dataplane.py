@@ -149,3 +149,20 @@ def test_data_plane_mode_only_reads(storage, azurite):
     assert len(result.resources) == 4
     assert proxy.requests and {r.method for r in proxy.requests} == {"GET"}
     assert dict(result.api_calls) == {"blob:GetAccountInformation": 1, "blob:GetServiceProperties": 1, "blob:ListContainers": 1}
+
+
+def test_an_account_url_with_a_sas_reads_the_same_and_hides_the_signature(cli, storage, azurite):
+    from datetime import datetime, timedelta, timezone
+
+    from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    sas = generate_account_sas(ACCOUNT, KEY, ResourceTypes(service=True, container=True, object=True),
+                               AccountSasPermissions(read=True, list=True), datetime.now(timezone.utc) + timedelta(hours=1))
+    signature = dict(part.split("=", 1) for part in sas.split("&"))["sig"]
+    result = cli("scan", "--provider", "azure", "--azure-account-url", f"{azurite.blob_endpoint}?{sas}", "--format", "json")
+    assert result.code == 1, result.err
+    document = result.json()
+    names = {f["resource"]["name"] for f in document["findings"]}
+    assert {ACCOUNT, f"{ACCOUNT}/dossiers", f"{ACCOUNT}/public-blob", f"{ACCOUNT}/public-all"} <= names
+    assert {f["resource"]["id"] for f in document["findings"] if f["resource"]["name"] == ACCOUNT} == {azurite.blob_endpoint}
+    assert signature not in result.out and signature not in result.err and "sig=" not in result.out
