@@ -1,7 +1,9 @@
 """Storage accounts through Resource Manager: one fetcher per group of settings.
 
 Most settings come with the account in StorageAccounts_List and cost no call; blob and file
-service properties, diagnostic settings, lifecycle policies and locks each take one read.
+service properties, diagnostic settings, the lifecycle policy and the account's Defender
+settings take one read each; locks, the Defender plan and backup vaults are read once per
+subscription (SubscriptionShared).
 """
 
 from __future__ import annotations
