@@ -167,7 +167,8 @@ def test_collect_then_evaluate_offline_gives_the_same_statuses(cli, arm, tmp_pat
     assert statuses_of(evaluated.json()) == EXPECTED
 
 
-def test_a_config_file_names_the_subscription(cli, arm, tmp_path):
+def test_a_config_file_names_the_subscription_and_outranks_the_environment(cli, arm, tmp_path, monkeypatch):
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", "stale-token-from-the-environment")
     config = tmp_path / "tenants.yaml"
     config.write_text(
         "version: 1\n"
@@ -177,6 +178,7 @@ def test_a_config_file_names_the_subscription(cli, arm, tmp_path):
         f"      - {{provider: azure, subscriptions: ['{LAB}'], arm_endpoint: '{arm.url}', access_token: '{TOKEN}'}}\n"
     )
     result = cli("scan", "--config", str(config), "--format", "json")
+    assert result.code == 1, result.err
     document = result.json()
     assert {f["resource"]["account"] for f in document["findings"]} == {LAB}
     assert document["scan"]["tenant"] == "cabinet-martin"
