@@ -89,6 +89,11 @@ class GcsSession:
             _http=http,
             client_info=ClientInfo(user_agent=f"cloudaudit/{__version__}"),
         )
+        # Recent clients fetch each bucket again (buckets.get, in a background thread) to label
+        # their tracing spans. The listing already gave us every bucket: no extra call, no
+        # storage.buckets.get permission needed. The client treats a missing cache as off.
+        if getattr(self.client, "_bucket_metadata_cache", None) is not None:
+            self.client._bucket_metadata_cache = None
         self.retry = DEFAULT_RETRY.with_timeout(RETRY_DEADLINE_SECONDS)
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()

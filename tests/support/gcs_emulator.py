@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
@@ -164,6 +165,14 @@ DENIED_IAM_BUCKET = "scans-london"
 TENANT_BUCKETS = ("phi-paris", "public-us", "backup-eur4", DENIED_IAM_BUCKET)
 
 
+def _relocate(bucket: Any, location: str) -> None:
+    """The emulator ignores the location given at creation: set it for the patch that follows
+    (the client warns that real GCS would refuse this; here it stands in for creation)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bucket.location = location
+
+
 def _bind(bucket: Any, role: str, *members: str) -> None:
     policy = bucket.get_iam_policy(requested_policy_version=3)
     policy.bindings.append({"role": role, "members": set(members)})
@@ -184,7 +193,7 @@ def build_tenant(emulator: GcsEmulator) -> None:
     owners = (f"projectOwner:{PROJECT}", f"projectEditor:{PROJECT}")
 
     paris = client.create_bucket("phi-paris")
-    paris.location = "EUROPE-WEST9"
+    _relocate(paris, "EUROPE-WEST9")
     paris.iam_configuration.uniform_bucket_level_access_enabled = True
     paris.iam_configuration.public_access_prevention = "enforced"
     paris.default_kms_key_name = CMEK
@@ -208,7 +217,7 @@ def build_tenant(emulator: GcsEmulator) -> None:
     public.acl.save()
 
     backup = client.create_bucket("backup-eur4")
-    backup.location = "EUR4"
+    _relocate(backup, "EUR4")
     backup.iam_configuration.uniform_bucket_level_access_enabled = True
     backup.iam_configuration.public_access_prevention = "enforced"
     backup.versioning_enabled = True
@@ -218,7 +227,7 @@ def build_tenant(emulator: GcsEmulator) -> None:
     _bind(backup, "roles/storage.legacyBucketOwner", *owners)
 
     london = client.create_bucket(DENIED_IAM_BUCKET)
-    london.location = "EUROPE-WEST2"
+    _relocate(london, "EUROPE-WEST2")
     london.iam_configuration.uniform_bucket_level_access_enabled = True
     london.patch()
     emulator.server_sets(DENIED_IAM_BUCKET, {"locationType": "region"})
