@@ -71,8 +71,9 @@ def forbidden(permission: str, bucket: str) -> tuple[int, dict[str, Any]]:
 
 
 class ReplayServer:
-    """Answers GET requests from recorded JSON API documents, keyed by path (and by the
-    `project` query parameter for bucket listings); anything else is a 404 document."""
+    """Answers requests from recorded JSON API documents, keyed by path plus the `project` and
+    `pageToken` query parameters of bucket listings (`/storage/v1/b?project=P&pageToken=T`);
+    anything else is a 404 document. Every request is recorded."""
 
     def __init__(self, routes: Mapping[str, tuple[int, Any]]):
         self.routes = dict(routes)
@@ -86,10 +87,14 @@ class ReplayServer:
                 pass
 
             def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
                 parts = urlsplit(self.path)
                 replay.requests.append((self.command, self.path))
-                project = parse_qs(parts.query).get("project", [""])[0]
-                key = f"{parts.path}?project={project}" if project else parts.path
+                query = parse_qs(parts.query)
+                selected = [f"{name}={query[name][0]}" for name in ("project", "pageToken") if name in query]
+                key = parts.path + ("?" + "&".join(selected) if selected else "")
                 status, document = replay.routes.get(key) or replay.routes.get(parts.path) or (
                     404, {"error": {"code": 404, "message": "Not Found", "errors": [{"reason": "notFound"}]}}
                 )
