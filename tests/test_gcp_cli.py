@@ -17,12 +17,12 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     PROJECT,
     TENANT_BUCKETS,
     GcsEmulator,
-    ReplayServer,
     build_tenant,
     deny_iam_of,
     gcs,
     gcs_emulator,
     google_env,
+    replay,
 )
 from tests.support.http_proxy import RecordingProxy
 from tests.support.network import free_port
@@ -146,15 +146,18 @@ def _key_file(tmp_path: Path, token_uri: str) -> Path:
 
 def test_revoked_key_is_one_clear_line_and_exit_3(cli, google_env, tmp_path):
     refused = {"/token": (400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})}
-    with ReplayServer(refused) as token_server:
+    token_server = replay(refused).start()
+    try:
         google_env.setenv("API_ENDPOINT_OVERRIDE", f"http://127.0.0.1:{free_port()}")
         key = _key_file(tmp_path, f"{token_server.url}/token")
         result = cli("scan", "--provider", "gcp", "--gcp-credentials-file", str(key), "--format", "json")
+    finally:
+        token_server.stop()
     assert result.code == 3
     assert result.err.startswith("gcp: the credentials have expired or were revoked"), result.err
     assert len(result.err.strip().splitlines()) == 1
     assert "PRIVATE KEY" not in result.err + result.out
-    assert [path for _, path in token_server.requests] == ["/token"]
+    assert [(r.method, r.path) for r in token_server.requests] == [("POST", "/token")]
 
 
 def test_a_file_that_is_not_a_key_is_bad_input(cli, google_env, tmp_path):

@@ -153,3 +153,15 @@ def test_errors_that_stop_the_scan(exc, expected):
 
 def test_a_denied_read_does_not_stop_the_scan():
     assert fatal_for_scan(_forbidden(), "https://storage.googleapis.com") is None
+
+
+def test_the_provider_package_declares_its_options_without_loading_the_sdk():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cloudaudit.providers.gcp as gcp; "
+        "assert [o.flag for o in gcp.OPTIONS] == ['--gcp-project', '--gcp-credentials-file']; "
+        "assert not any(m.startswith('google') for m in sys.modules), sorted(m for m in sys.modules if m.startswith('google'))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -16,7 +16,7 @@ from cloudaudit.scan import build_report, prepare_rules
 from cloudaudit.inventory import Inventory
 from cloudaudit.engine.ruleset import ParamOverrides
 from cloudaudit.vocabulary import vocabulary
-from tests.support.gcs_emulator import PROJECT, PROJECT_NUMBER, ReplayServer, forbidden, google_env  # noqa: F401
+from tests.support.gcs_emulator import PROJECT, PROJECT_NUMBER, forbidden, google_env, replay  # noqa: F401
 
 LIST = "/storage/v1/b"
 
@@ -134,8 +134,9 @@ ROUTES: dict[str, tuple[int, Any]] = {
 
 @pytest.fixture(scope="module")
 def recorded():
-    with ReplayServer(ROUTES) as server:
-        yield server
+    server = replay(ROUTES).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ compares those domains with the practice's allowed list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
@@ -33,13 +33,7 @@ class Member:
     roles: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "member": self.member,
-            "kind": self.kind,
-            "domain": self.domain,
-            "in_project": self.in_project,
-            "roles": list(self.roles),
-        }
+        return {**asdict(self), "roles": list(self.roles)}
 
 
 def parse_member(member: str, roles: Iterable[str], project: str, project_number: str | None) -> Member:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from cloudaudit.errors import InputError
 from cloudaudit.model import CollectionIssue, Resource
 from cloudaudit.progress import Progress
+from cloudaudit.providers.concurrency import keep_resources, map_concurrently
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.gcp import OPTIONS
 from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, LIST_CALL, BucketContext
@@ -76,22 +76,9 @@ class GcpProvider(Provider):
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except Exception as exc:  # noqa: BLE001 - one bucket's surprise must not stop the scan
                 return CollectionIssue("gcp", project, ctx.url, one_line(f"internal error: {type(exc).__name__}: {exc}"))
-            finally:
-                progress.advance()
 
-        progress.start(f"gcp {project}: buckets", len(listed))
-        try:
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                outcomes = list(pool.map(collect_one, listed))
-        finally:
-            progress.finish()
-        resources = []
-        for outcome in outcomes:
-            if isinstance(outcome, Resource):
-                resources.append(outcome)
-            else:
-                result.issues.append(outcome)
-        return resources
+        outcomes = map_concurrently(collect_one, listed, self.workers, progress, f"gcp {project}: buckets")
+        return keep_resources(outcomes, result)
 
 
 def _list_buckets(session: GcsSession, project: str) -> Sequence[Any]:

@@ -10,16 +10,14 @@ documents shaped like the real API's, for what no emulator holds.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.http_proxy import RecordingProxy
 from tests.support.network import free_port
 
 PROJECT = "cabinet-martin"
@@ -70,59 +68,23 @@ def forbidden(permission: str, bucket: str) -> tuple[int, dict[str, Any]]:
     return 403, {"error": {"code": 403, "message": message, "errors": [{"message": message, "domain": "global", "reason": "forbidden"}]}}
 
 
-class ReplayServer:
-    """Answers requests from recorded JSON API documents, keyed by path plus the `project` and
-    `pageToken` query parameters of bucket listings (`/storage/v1/b?project=P&pageToken=T`);
-    anything else is a 404 document. Every request is recorded."""
+NOT_FOUND = (404, {"error": {"code": 404, "message": "Not Found", "errors": [{"domain": "global", "reason": "notFound"}]}})
 
-    def __init__(self, routes: Mapping[str, tuple[int, Any]]):
-        self.routes = dict(routes)
-        self.requests: list[tuple[str, str]] = []
-        replay = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+def replay(routes: Mapping[str, tuple[int, Any]]) -> RecordingProxy:
+    """A server that answers every request from recorded JSON API documents (forwarding none),
+    keyed by path plus the `project` and `pageToken` query parameters of bucket listings
+    (`/storage/v1/b?project=P&pageToken=T`); anything else gets a 404 document. Every
+    request is recorded. Call start() and stop()."""
 
-            def log_message(self, *args: object) -> None:
-                pass
+    def respond(method: str, target: str) -> tuple[int, Any]:
+        parts = urlsplit(target)
+        query = parse_qs(parts.query)
+        selected = [f"{name}={query[name][0]}" for name in ("project", "pageToken") if name in query]
+        key = parts.path + ("?" + "&".join(selected) if selected else "")
+        return routes.get(key) or routes.get(parts.path) or NOT_FOUND
 
-            def do_GET(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                parts = urlsplit(self.path)
-                replay.requests.append((self.command, self.path))
-                query = parse_qs(parts.query)
-                selected = [f"{name}={query[name][0]}" for name in ("project", "pageToken") if name in query]
-                key = parts.path + ("?" + "&".join(selected) if selected else "")
-                status, document = replay.routes.get(key) or replay.routes.get(parts.path) or (
-                    404, {"error": {"code": 404, "message": "Not Found", "errors": [{"reason": "notFound"}]}}
-                )
-                payload = json.dumps(document).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "ReplayServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    return RecordingProxy(upstream_port=0, respond=respond)
 
 
 @pytest.fixture(scope="session")
