@@ -41,6 +41,7 @@ def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool) -> None:
     from cloudaudit.demo import moto_gaps
     from cloudaudit.demo.tenant import PRACTICE, build_practice
 
+    moto_gaps.install_backup_inventory()
     book = prepare_rules()
     targets = output_targets(format_name, outputs, sys.stdout.isatty())
     with _isolated_aws_environment(), mock_aws(), moto_gaps.mfa_delete_reported():

@@ -69,7 +69,7 @@ class TableFormat(OutputFormat):
         ]
         where = f" ({resource.region})" if resource.region else ""
         tally = ", ".join(
-            f"{counts[s]} {_word(s)}" for s in STATUS_ORDER if counts[s]
+            f"{counts[s]} {_word(s, counts[s])}" for s in STATUS_ORDER if counts[s]
         )
         lines = [self._bold(f"{resource.type} {resource.name}{where}") + f"  {tally}", f"  {resource.id}"]
         if shown:
@@ -130,19 +130,19 @@ class TableFormat(OutputFormat):
         return f"{_BOLD}{text}{_RESET}" if self.options.color else text
 
 
-def _word(status: Status) -> str:
+def _word(status: Status, count: int) -> str:
     return {
         Status.FAIL: "failed",
-        Status.ERROR: "errors",
+        Status.ERROR: "error" if count == 1 else "errors",
         Status.MUTED: "muted",
         Status.PASS: "passed",
-        Status.NOT_APPLICABLE: "not applicable",
+        Status.NOT_APPLICABLE: "n/a",
     }[status]
 
 
-def _resource_rank(findings: list[Finding]) -> tuple[int, int, str]:
-    """Resources with the most serious failure first, clean ones last."""
+def _resource_rank(findings: list[Finding]) -> tuple[int, int, int, int, str]:
+    """Resources with the most serious failures first (then the most failures), clean ones last."""
     failing = [f.severity.rank for f in findings if f.status is Status.FAIL]
     errors = [f for f in findings if f.status is Status.ERROR]
     worst = max(failing) if failing else -1
-    return (-worst, -len(errors), findings[0].resource.id)
+    return (-worst, -failing.count(worst), -len(failing), -len(errors), findings[0].resource.id)
