@@ -1,0 +1,108 @@
+"""Markdown for a pull-request or merge-request comment: the verdict, the counts, the failing
+checks by severity, and the details folded away."""
+
+from __future__ import annotations
+
+import html
+
+from cloudaudit.model import Finding, Status
+from cloudaudit.outputs.interface import OutputFormat
+from cloudaudit.outputs.markdown_text import code_block, code_span, inline
+from cloudaudit.outputs.overview import (
+    failing_findings,
+    findings_with,
+    headline,
+    issue_label,
+    resource_place,
+    scope_parts,
+    tool_label,
+)
+from cloudaudit.report import SEVERITY_ORDER, STATUS_ORDER, Report
+
+MAX_ROWS = 50
+"""Rows per table: a comment stays well under GitHub's 65,536 characters; the rest is counted."""
+
+
+class MarkdownFormat(OutputFormat):
+    name = "markdown"
+    description = "A summary for a pull-request or merge-request comment"
+    extension = "md"
+
+    def render(self, report: Report) -> str:
+        failing = failing_findings(report)
+        sections = [
+            f"## {'❌' if failing else '✅'} cloudaudit: {inline(headline(report))}",
+            " · ".join(inline(part) for part in scope_parts(report)),
+            _counts_table(report),
+        ]
+        if failing:
+            sections.append("### Failing checks\n\n" + _findings_table(failing))
+            sections.append(_folded(f"How to fix ({len(failing)})", _remediations(failing)))
+        unknown = findings_with(report, Status.ERROR)
+        if unknown:
+            sections.append(_folded(f"Could not be evaluated ({len(unknown)})", _findings_table(unknown)))
+        muted = findings_with(report, Status.MUTED)
+        if muted:
+            sections.append(_folded(f"Muted ({len(muted)})", _muted_table(muted)))
+        issues = report.inventory.issues
+        if issues:
+            lines = "\n".join(f"- {inline(issue_label(issue))}" for issue in issues)
+            sections.append(_folded(f"Could not collect ({len(issues)})", lines))
+        sections.append(f"<sub>{inline(tool_label(report))}</sub>")
+        return "\n\n".join(sections) + "\n"
+
+
+def _counts_table(report: Report) -> str:
+    summary = report.summary()
+    header = "| Status | " + " | ".join(s.value for s in SEVERITY_ORDER) + " | total |"
+    rule = "|---|" + "---:|" * (len(SEVERITY_ORDER) + 1)
+    rows = [
+        f"| {status.value} | "
+        + " | ".join(str(summary["by_severity"][sev.value][status.value]) for sev in SEVERITY_ORDER)
+        + f" | {summary['by_status'][status.value]} |"
+        for status in STATUS_ORDER
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def _findings_table(findings: list[Finding]) -> str:
+    rows = ["| Severity | Check | Resource | What was seen |", "|---|---|---|---|"]
+    for finding in findings[:MAX_ROWS]:
+        rows.append(
+            f"| {finding.severity.value} | {inline(finding.rule.title)} {code_span(finding.rule.id)} "
+            f"| {inline(finding.resource.name)} ({inline(resource_place(finding.resource))}) "
+            f"| {inline(finding.message)} |"
+        )
+    return "\n".join(rows) + _more(findings)
+
+
+def _muted_table(findings: list[Finding]) -> str:
+    rows = ["| Severity | Check | Resource | Reason |", "|---|---|---|---|"]
+    for finding in findings[:MAX_ROWS]:
+        rows.append(
+            f"| {finding.severity.value} | {inline(finding.rule.title)} {code_span(finding.rule.id)} "
+            f"| {inline(finding.resource.name)} | {inline(finding.muted_reason or '')} |"
+        )
+    return "\n".join(rows) + _more(findings)
+
+
+def _remediations(findings: list[Finding]) -> str:
+    blocks = []
+    for finding in findings[:MAX_ROWS]:
+        blocks.append(
+            f"**[{finding.severity.value}] {inline(finding.rule.title)}: {inline(finding.resource.name)}**  \n"
+            f"{inline(finding.resource.id)}  \n"
+            f"{inline(finding.message)}\n\n"
+            f"{code_block(finding.remediation)}"
+        )
+    return "\n\n".join(blocks) + _more(findings)
+
+
+def _folded(summary: str, body: str) -> str:
+    """A collapsible section; the blank lines let GitHub and GitLab render Markdown inside."""
+    return f"<details>\n<summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>"
+
+
+def _more(findings: list[Finding]) -> str:
+    hidden = len(findings) - MAX_ROWS
+    return f"\n\n… and {hidden} more in the full report." if hidden > 0 else ""
