@@ -10,7 +10,7 @@ import click
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
     fail_on_from,
-    output_targets,
+    output_targets_from,
     rulebook_from,
     targets_from,
     tenant_from,
@@ -39,7 +39,7 @@ def scan(**options: Any) -> None:
     tenant = tenant_from(options)
     book = rulebook_from(options, tenant)
     targets = targets_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
     inventory = collect(targets, book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None)
     report = build_report(inventory, book, started_at=started)
@@ -82,7 +82,7 @@ def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
     book = rulebook_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
     report = build_report(inventory, book)
     write_reports(report, outputs, options["show_passed"])
