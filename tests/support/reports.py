@@ -1,0 +1,46 @@
+"""Reports built by the real engine from tests/data/outputs: every status, hostile text."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from cloudaudit.inventory import Inventory
+from cloudaudit.model import Status
+from cloudaudit.report import Report
+from cloudaudit.scan import build_report, prepare_rules
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+OUTPUTS_DATA = DATA / "outputs"
+INVENTORY = OUTPUTS_DATA / "inventory.json"
+RULES_DIR = OUTPUTS_DATA / "rules"
+
+MUTED_RULE = "storage.replication"
+MUTED_RESOURCE = "arn:aws:s3:::cabinet-martin-sandbox"
+MUTED_REASON = "sandbox data is disposable <no replica needed> | ticket OPS-12"
+
+HOSTILE_NAME = '<img src=x onerror="window.pwned=1">|*[click](https://evil.example)* `x` & @here'
+HOSTILE_TLS = "<script>window.pwned=2</script>"
+FORMULA_NAME = '=HYPERLINK("https://evil.example","click")'
+
+
+def sample_report(mute: bool = True) -> Report:
+    """The engine's findings for the sample inventory, with one failing finding muted.
+
+    The mute stands in for the suppression step (another feature): the same finding, its
+    status MUTED and its reason kept, which is all a format sees."""
+    book = prepare_rules((str(RULES_DIR),))
+    report = build_report(Inventory.load(str(INVENTORY)), book)
+    if mute:
+        report.findings[:] = [
+            dataclasses.replace(f, status=Status.MUTED, muted_reason=MUTED_REASON)
+            if (f.rule.id, f.resource.id) == (MUTED_RULE, MUTED_RESOURCE)
+            else f
+            for f in report.findings
+        ]
+    return report
+
+
+def empty_report() -> Report:
+    """No resource at all: every format must still produce a valid, readable file."""
+    return build_report(Inventory(tenant="empty-practice"), prepare_rules())
