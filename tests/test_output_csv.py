@@ -6,7 +6,13 @@ import csv
 import io
 
 from cloudaudit.outputs.csv_format import CsvFormat
-from tests.support.reports import FORMULA_NAME, HOSTILE_NAME, MUTED_REASON, empty_report, sample_report
+from tests.support.reports import (
+    FORMULA_NAME,
+    HOSTILE_NAME,
+    MUTED_REASON,
+    empty_report,
+    sample_report,
+)
 
 DOCUMENTED_COLUMNS = [
     "fingerprint", "status", "severity", "rule_id", "rule_title", "control", "categories",
@@ -28,7 +34,7 @@ def test_one_row_per_finding_that_reads_back_exactly():
     report = sample_report()
     rows = parse(CsvFormat().render(report))
     assert len(rows) == len(report.findings)
-    for row, finding in zip(rows, report.findings):
+    for row, finding in zip(rows, report.findings, strict=True):
         assert row["fingerprint"] == finding.fingerprint
         assert row["status"] == finding.status.value
         assert row["resource_id"] == finding.resource.id

@@ -10,7 +10,14 @@ from lxml import html as lxml_html
 from selenium.webdriver.common.by import By
 
 from cloudaudit.outputs.html_format import HtmlFormat
-from tests.support.reports import FORMULA_NAME, HOSTILE_NAME, HOSTILE_TLS, MUTED_REASON, empty_report, sample_report
+from tests.support.reports import (
+    FORMULA_NAME,
+    HOSTILE_NAME,
+    HOSTILE_TLS,
+    MUTED_REASON,
+    empty_report,
+    sample_report,
+)
 
 
 @pytest.fixture(scope="module")

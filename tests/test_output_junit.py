@@ -9,7 +9,14 @@ import pytest
 from lxml import etree
 
 from cloudaudit.outputs.junit_format import JunitFormat
-from tests.support.reports import DATA, MUTED_REASON, MUTED_RESOURCE, MUTED_RULE, empty_report, sample_report
+from tests.support.reports import (
+    DATA,
+    MUTED_REASON,
+    MUTED_RESOURCE,
+    MUTED_RULE,
+    empty_report,
+    sample_report,
+)
 
 SCHEMA = etree.XMLSchema(etree.parse(str(DATA / "junit-10.xsd")))
 

@@ -11,7 +11,13 @@ from cloudaudit.model import Status
 from cloudaudit.outputs.markdown_format import MAX_ROWS, MarkdownFormat
 from cloudaudit.outputs.markdown_text import code_block, code_span, inline
 from tests.support.markdown import render_markdown
-from tests.support.reports import HOSTILE_NAME, HOSTILE_TLS, MUTED_REASON, empty_report, sample_report
+from tests.support.reports import (
+    HOSTILE_NAME,
+    HOSTILE_TLS,
+    MUTED_REASON,
+    empty_report,
+    sample_report,
+)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,14 @@ import pytest
 
 from cloudaudit.model import Status
 from cloudaudit.outputs.sarif_format import FINGERPRINT_KEY, SarifFormat
-from tests.support.reports import DATA, MUTED_REASON, MUTED_RESOURCE, MUTED_RULE, empty_report, sample_report
+from tests.support.reports import (
+    DATA,
+    MUTED_REASON,
+    MUTED_RESOURCE,
+    MUTED_RULE,
+    empty_report,
+    sample_report,
+)
 
 SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 

@@ -14,8 +14,18 @@ from html import escape
 from cloudaudit.model import Finding, Status
 from cloudaudit.outputs.html_assets import SCRIPT, STYLE
 from cloudaudit.outputs.interface import OutputFormat
-from cloudaudit.outputs.overview import headline, issue_label, resource_place, scope_parts, tool_label
+from cloudaudit.outputs.overview import (
+    headline,
+    issue_label,
+    resource_place,
+    scope_parts,
+    tool_label,
+)
 from cloudaudit.report import SEVERITY_ORDER, STATUS_ORDER, Report, sort_for_reading
+
+_FINDING_COLUMNS = "".join(
+    f"<th>{name}</th>" for name in ("Severity", "Status", "Check", "Resource", "What was seen, and how to fix it")
+)
 
 SHOWN_BY_DEFAULT = frozenset({Status.FAIL, Status.ERROR, Status.MUTED})
 """Statuses ticked when the page opens; PASS and NOT_APPLICABLE are one click away."""
@@ -100,7 +110,7 @@ def _findings(report: Report) -> str:
         f"{_filters(findings)}\n"
         '<noscript><p>Filters need JavaScript; every finding is listed.</p></noscript>\n'
         f'<p class="shown" aria-live="polite">Showing <span id="shown-count">{len(findings)}</span> of {len(findings)} findings.</p>\n'
-        '<table id="findings"><thead><tr><th>Severity</th><th>Status</th><th>Check</th><th>Resource</th><th>What was seen, and how to fix it</th></tr></thead>\n'
+        f"<table id=\"findings\"><thead><tr>{_FINDING_COLUMNS}</tr></thead>\n"
         f"<tbody>\n{rows}\n</tbody></table>\n"
         '<p id="no-match" hidden>No finding matches the filters.</p>\n'
         "</section>"

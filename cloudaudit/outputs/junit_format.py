@@ -33,7 +33,10 @@ class JunitFormat(OutputFormat):
         for finding in report.findings:
             by_rule[finding.rule.id].append(finding)
         root = ET.Element("testsuites", {"name": "cloudaudit", "time": _duration(report)})
-        suites = [_rule_suite(spec, by_rule.get(spec.id, []), report.started_at) for spec in sorted(report.rules, key=lambda s: s.id)]
+        suites = [
+            _rule_suite(spec, by_rule.get(spec.id, []), report.started_at)
+            for spec in sorted(report.rules, key=lambda s: s.id)
+        ]
         if report.inventory.issues:
             suites.append(_collection_suite(report.inventory.issues, report.started_at))
         root.extend(suites)
@@ -64,7 +67,8 @@ def _testcase(finding: Finding) -> ET.Element:
         outcome = ET.SubElement(case, "error", {"message": _xml(finding.message), "type": "ERROR"})
         outcome.text = _xml(_details(finding))
     elif status is Status.MUTED:
-        ET.SubElement(case, "skipped", {"message": _xml(f"muted: {finding.muted_reason or 'no reason given'}"), "type": "MUTED"})
+        reason = finding.muted_reason or "no reason given"
+        ET.SubElement(case, "skipped", {"message": _xml(f"muted: {reason}"), "type": "MUTED"})
     elif status is Status.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", {"message": _xml(finding.message), "type": "NOT_APPLICABLE"})
     return case
@@ -88,7 +92,8 @@ def _details(finding: Finding) -> str:
 def _collection_suite(issues: list[CollectionIssue], timestamp: str) -> ET.Element:
     suite = _suite(COLLECTION_SUITE, timestamp)
     for issue in issues:
-        case = ET.SubElement(suite, "testcase", {"name": _xml(issue_where(issue)), "classname": COLLECTION_SUITE, "time": "0"})
+        attributes = {"name": _xml(issue_where(issue)), "classname": COLLECTION_SUITE, "time": "0"}
+        case = ET.SubElement(suite, "testcase", attributes)
         error = ET.SubElement(case, "error", {"message": _xml(issue.message), "type": "COLLECTION"})
         error.text = _xml(issue_label(issue))
     _count(suite)

@@ -43,7 +43,7 @@ class MarkdownFormat(OutputFormat):
             sections.append(_folded(f"Could not be evaluated ({len(unknown)})", _findings_table(unknown)))
         muted = findings_with(report, Status.MUTED)
         if muted:
-            sections.append(_folded(f"Muted ({len(muted)})", _muted_table(muted)))
+            sections.append(_folded(f"Muted ({len(muted)})", _findings_table(muted, "Reason")))
         issues = report.inventory.issues
         if issues:
             lines = "\n".join(f"- {inline(issue_label(issue))}" for issue in issues)
@@ -65,23 +65,15 @@ def _counts_table(report: Report) -> str:
     return "\n".join([header, rule, *rows])
 
 
-def _findings_table(findings: list[Finding]) -> str:
-    rows = ["| Severity | Check | Resource | What was seen |", "|---|---|---|---|"]
+def _findings_table(findings: list[Finding], last_column: str = "What was seen") -> str:
+    """Severity, check, resource, then the message (or, for muted findings, the reason)."""
+    rows = [f"| Severity | Check | Resource | {last_column} |", "|---|---|---|---|"]
     for finding in findings[:MAX_ROWS]:
+        last = (finding.muted_reason or "") if finding.status is Status.MUTED else finding.message
         rows.append(
             f"| {finding.severity.value} | {inline(finding.rule.title)} {code_span(finding.rule.id)} "
             f"| {inline(finding.resource.name)} ({inline(resource_place(finding.resource))}) "
-            f"| {inline(finding.message)} |"
-        )
-    return "\n".join(rows) + _more(findings)
-
-
-def _muted_table(findings: list[Finding]) -> str:
-    rows = ["| Severity | Check | Resource | Reason |", "|---|---|---|---|"]
-    for finding in findings[:MAX_ROWS]:
-        rows.append(
-            f"| {finding.severity.value} | {inline(finding.rule.title)} {code_span(finding.rule.id)} "
-            f"| {inline(finding.resource.name)} | {inline(finding.muted_reason or '')} |"
+            f"| {inline(last)} |"
         )
     return "\n".join(rows) + _more(findings)
 
