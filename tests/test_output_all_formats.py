@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from cloudaudit.outputs import FORMATS
 from cloudaudit.outputs.csv_format import COLUMNS
 from tests.support.markdown import render_markdown
-from tests.support.reports import DATA, INVENTORY, RULES_DIR
+from tests.support.reports import DATA, INVENTORY, RULES_DIR, SAMPLE_RULE_OPTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 FINDINGS_SCHEMA = json.loads((REPO / "cloudaudit" / "schemas" / "findings.schema.json").read_text())
@@ -27,7 +27,7 @@ JUNIT_SCHEMA = etree.XMLSchema(etree.parse(str(DATA / "junit-10.xsd")))
 def test_one_run_writes_every_format_from_the_same_findings(cli, tmp_path, chromium):
     paths = {name: tmp_path / f"report.{cls.extension}" for name, cls in FORMATS.items() if name != "json"}
     paths["json"] = tmp_path / "findings.json"
-    args = ["evaluate", str(INVENTORY), "--rules-dir", str(RULES_DIR), "--format", "table", "--fail-on", "none"]
+    args = ["evaluate", str(INVENTORY), "--rules-dir", str(RULES_DIR), *SAMPLE_RULE_OPTIONS, "--format", "table", "--fail-on", "none"]
     for name, path in paths.items():
         args += [f"--output-{name}", str(path)]
     result = cli(*args)

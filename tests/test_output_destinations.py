@@ -13,9 +13,9 @@ import cloudaudit.atomic
 from cloudaudit.errors import ExitCode
 from cloudaudit.outputs import FORMATS
 from tests.conftest import run_cli_process
-from tests.support.reports import INVENTORY, RULES_DIR
+from tests.support.reports import INVENTORY, RULES_DIR, SAMPLE_RULE_OPTIONS
 
-EVALUATE = ("evaluate", str(INVENTORY), "--rules-dir", str(RULES_DIR), "--fail-on", "none")
+EVALUATE = ("evaluate", str(INVENTORY), "--rules-dir", str(RULES_DIR), *SAMPLE_RULE_OPTIONS, "--fail-on", "none")
 
 
 def test_every_registered_format_has_its_output_option(cli):

@@ -48,9 +48,10 @@ def test_the_schema_is_the_oasis_one():
 
 
 def test_an_empty_scan_is_a_valid_log():
-    run = render(empty_report())["runs"][0]
+    report = empty_report()
+    run = render(report)["runs"][0]
     assert run["results"] == []
-    assert len(run["tool"]["driver"]["rules"]) == 17
+    assert len(run["tool"]["driver"]["rules"]) == len(report.rules)
 
 
 def test_one_rule_descriptor_per_rule_with_help_and_remediation(report, run):

@@ -39,6 +39,7 @@ def demo(show_passed: bool, **destinations: Any) -> None:
     from cloudaudit.demo import moto_gaps
     from cloudaudit.demo.tenant import PRACTICE, build_practice
 
+    moto_gaps.install_backup_inventory()
     book = prepare_rules()
     targets = output_targets_from(destinations, sys.stdout.isatty())
     with _isolated_aws_environment(), mock_aws(), moto_gaps.mfa_delete_reported():

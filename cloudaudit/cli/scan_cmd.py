@@ -11,7 +11,7 @@ from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
     fail_on_from,
     output_targets_from,
-    rulebook_from,
+    rules_for_run,
     targets_from,
     tenant_from,
     write_reports,
@@ -37,12 +37,12 @@ def scan(**options: Any) -> None:
       cloudaudit scan --provider aws --severity high --fail-on high      # a CI gate
     """
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
+    run = rules_for_run(options, tenant)
     targets = targets_from(options, tenant)
     outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
-    inventory = collect(targets, book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None)
-    report = build_report(inventory, book, started_at=started)
+    inventory = collect(targets, run.book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None)
+    report = build_report(inventory, run.book, started, run.standard.id if run.standard else None, run.frameworks)
     write_reports(report, outputs, options["show_passed"])
     sys.exit(report.exit_code(fail_on_from(options["fail_on"]), options["fail_on_error"]))
 
@@ -81,9 +81,9 @@ def collect_command(**options: Any) -> None:
 def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
+    run = rules_for_run(options, tenant)
     outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
-    report = build_report(inventory, book)
+    report = build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks)
     write_reports(report, outputs, options["show_passed"])
     sys.exit(report.exit_code(fail_on_from(options["fail_on"]), options["fail_on_error"]))

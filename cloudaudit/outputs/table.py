@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 
 from tabulate import tabulate
@@ -57,7 +58,7 @@ class TableFormat(OutputFormat):
             parts.append(f"standard {report.standard}")
         parts.append(accounts)
         parts.append(f"{len(report.inventory.resources)} resources, {len(report.rules)} rules")
-        return self._bold(" | ".join(parts))
+        return "\n".join(self._bold(line) for line in self._wrap(" | ".join(parts), "", "  "))
 
     def _resource_block(self, resource: Resource, findings: list[Finding]) -> list[str]:
         ordered = sort_for_reading(findings)
@@ -68,7 +69,7 @@ class TableFormat(OutputFormat):
         ]
         where = f" ({resource.region})" if resource.region else ""
         tally = ", ".join(
-            f"{counts[s]} {_word(s)}" for s in STATUS_ORDER if counts[s]
+            f"{counts[s]} {_word(s, counts[s])}" for s in STATUS_ORDER if counts[s]
         )
         lines = [self._bold(f"{resource.type} {resource.name}{where}") + f"  {tally}", f"  {resource.id}"]
         if shown:
@@ -98,7 +99,7 @@ class TableFormat(OutputFormat):
             return []
         lines = [self._bold(f"Could not collect ({len(issues)})")]
         for issue in issues:
-            lines.append(f"  {issue.provider} {issue.account} {issue.scope}: {issue.message}")
+            lines += self._wrap(f"{issue.provider} {issue.account} {issue.scope}: {issue.message}", "  ", "    ")
         return lines + [""]
 
     def _fix_first(self, report: Report) -> list[str]:
@@ -107,12 +108,15 @@ class TableFormat(OutputFormat):
             return []
         lines = [self._bold("Fix first")]
         for number, finding in enumerate(failing[:_FIX_FIRST], start=1):
-            lines.append(f"  {number}. [{finding.severity.value}] {finding.rule.title}: {finding.resource.name}")
-            lines.append(f"     {finding.message}")
-            lines.append(f"     -> {finding.remediation.splitlines()[0]}")
+            lines += self._wrap(f"{number}. [{finding.severity.value}] {finding.rule.title}: {finding.resource.name}", "  ", "     ")
+            lines += self._wrap(finding.message, "     ", "     ")
+            lines += self._wrap(f"-> {finding.remediation.splitlines()[0]}", "     ", "        ")
         if len(failing) > _FIX_FIRST:
             lines.append(f"  ... and {len(failing) - _FIX_FIRST} more failing findings above.")
         return lines + [""]
+
+    def _wrap(self, text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(text, self.options.width, initial_indent=first, subsequent_indent=rest) or [first]
 
     # -- styling -----------------------------------------------------------------------------
 
@@ -126,19 +130,19 @@ class TableFormat(OutputFormat):
         return f"{_BOLD}{text}{_RESET}" if self.options.color else text
 
 
-def _word(status: Status) -> str:
+def _word(status: Status, count: int) -> str:
     return {
         Status.FAIL: "failed",
-        Status.ERROR: "errors",
+        Status.ERROR: "error" if count == 1 else "errors",
         Status.MUTED: "muted",
         Status.PASS: "passed",
-        Status.NOT_APPLICABLE: "not applicable",
+        Status.NOT_APPLICABLE: "n/a",
     }[status]
 
 
-def _resource_rank(findings: list[Finding]) -> tuple[int, int, str]:
-    """Resources with the most serious failure first, clean ones last."""
+def _resource_rank(findings: list[Finding]) -> tuple[int, int, int, int, str]:
+    """Resources with the most serious failures first (then the most failures), clean ones last."""
     failing = [f.severity.rank for f in findings if f.status is Status.FAIL]
     errors = [f for f in findings if f.status is Status.ERROR]
     worst = max(failing) if failing else -1
-    return (-worst, -len(errors), findings[0].resource.id)
+    return (-worst, -failing.count(worst), -len(failing), -len(errors), findings[0].resource.id)

@@ -15,7 +15,8 @@ from cloudaudit.providers.aws import OPTIONS
 from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
-from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, KeyManagers, normalise_location
+from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, normalise_location
+from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
@@ -89,11 +90,13 @@ class AwsProvider(Provider):
         return child
 
     def _caller_account(self, session: AwsSession) -> str:
-        sts = session.client("sts")
+        """The first call: it proves the credentials work (creating a client resolves them)."""
+        sts = None
         try:
+            sts = session.client("sts")
             return sts.get_caller_identity()["Account"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            fatal = fatal_for_scan(exc, sts.meta.endpoint_url)
+            fatal = fatal_for_scan(exc, sts.meta.endpoint_url if sts else None)
             raise fatal or ScanCannotRun(f"aws: {describe('sts:GetCallerIdentity', exc)}") from None
 
     # -- account -----------------------------------------------------------------------------
@@ -127,7 +130,7 @@ class AwsProvider(Provider):
             return []
         known_regions = {name: region for name, region in listed if region}
         account_block = _account_block_values(account_facts)
-        key_managers = KeyManagers(session)
+        services = AccountServices(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:
@@ -138,7 +141,7 @@ class AwsProvider(Provider):
                 if wanted_regions and region not in wanted_regions:
                     return None
                 ctx = BucketContext(
-                    name, region, account, partition, session, account_block, key_managers, known_regions
+                    name, region, account, partition, session, account_block, services, known_regions
                 )
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ReadFailure as failure:
