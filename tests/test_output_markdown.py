@@ -49,9 +49,11 @@ def test_failing_checks_are_listed_most_serious_first(comment):
 
 def test_details_are_folded(comment):
     summaries = [s.text for s in comment.iter("summary")]
-    assert summaries == ["How to fix (15)", "Could not be evaluated (3)", "Muted (1)", "Could not collect (1)"]
-    fixes = section(comment, "How to fix").text_content()
-    assert "aws:SecureTransport" in fixes
+    assert summaries == ["How to fix (11 rules)", "Could not be evaluated (3)", "Muted (1)", "Could not collect (1)"]
+    fixes = section(comment, "How to fix")
+    assert len(fixes.xpath(".//pre/code")) == 11  # one remediation per failing rule
+    assert "aws:SecureTransport" in fixes.text_content()
+    assert "Failing on: cabinet-martin-export" in fixes.text_content()
     assert MUTED_REASON in section(comment, "Muted").text_content()
 
 

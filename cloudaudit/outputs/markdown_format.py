@@ -21,6 +21,8 @@ from cloudaudit.report import SEVERITY_ORDER, STATUS_ORDER, Report
 
 MAX_ROWS = 50
 """Rows per table: a comment stays well under GitHub's 65,536 characters; the rest is counted."""
+RESOURCES_PER_RULE = 10
+"""Resources named under each rule's remediation."""
 
 
 class MarkdownFormat(OutputFormat):
@@ -37,7 +39,8 @@ class MarkdownFormat(OutputFormat):
         ]
         if failing:
             sections.append("### Failing checks\n\n" + _findings_table(failing))
-            sections.append(_folded(f"How to fix ({len(failing)})", _remediations(failing)))
+            rules = len({f.rule.id for f in failing})
+            sections.append(_folded(f"How to fix ({rules} {'rule' if rules == 1 else 'rules'})", _remediations(failing)))
         unknown = findings_with(report, Status.ERROR)
         if unknown:
             sections.append(_folded(f"Could not be evaluated ({len(unknown)})", _findings_table(unknown)))
@@ -79,15 +82,24 @@ def _findings_table(findings: list[Finding], last_column: str = "What was seen")
 
 
 def _remediations(findings: list[Finding]) -> str:
+    """One block per failing rule (its remediation is the same for every resource), most
+    serious first, with the resources it failed on."""
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault(finding.rule.id, []).append(finding)
     blocks = []
-    for finding in findings[:MAX_ROWS]:
+    for failing in by_rule.values():
+        first = failing[0]
+        names = ", ".join(inline(f.resource.name) for f in failing[:RESOURCES_PER_RULE])
+        more = len(failing) - RESOURCES_PER_RULE
+        if more > 0:
+            names += f" and {more} more"
         blocks.append(
-            f"**[{finding.severity.value}] {inline(finding.rule.title)}: {inline(finding.resource.name)}**  \n"
-            f"{inline(finding.resource.id)}  \n"
-            f"{inline(finding.message)}\n\n"
-            f"{code_block(finding.remediation)}"
+            f"**[{first.severity.value}] {inline(first.rule.title)}** {code_span(first.rule.id)}  \n"
+            f"Failing on: {names}\n\n"
+            f"{code_block(first.remediation)}"
         )
-    return "\n\n".join(blocks) + _more(findings)
+    return "\n\n".join(blocks)
 
 
 def _folded(summary: str, body: str) -> str:
