@@ -10,14 +10,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Iterable, Mapping, Sequence
 
 from cloudaudit.engine.rule import RuleSpec
-from cloudaudit.engine.validation import schema_problems
+from cloudaudit.datafiles import load_bundled_documents
 from cloudaudit.errors import InputError
 from cloudaudit.model import Finding, Status
-from cloudaudit.yamlfile import parse_yaml
 
 FRAMEWORK_DIRECTORY = "frameworks"
 
@@ -54,18 +52,9 @@ class Framework:
 
 @functools.lru_cache(maxsize=1)
 def load_frameworks() -> Mapping[str, Framework]:
-    root = resources.files("cloudaudit.rules").joinpath(FRAMEWORK_DIRECTORY)
     frameworks: dict[str, Framework] = {}
     problems: list[str] = []
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        source = f"rules/{FRAMEWORK_DIRECTORY}/{entry.name}"
-        document = parse_yaml(entry.read_text("utf-8"), source)
-        found = schema_problems(document, "framework.schema.json")
-        if found:
-            problems.extend(f"{source}: {p}" for p in found)
-            continue
+    for source, document in load_bundled_documents(FRAMEWORK_DIRECTORY, "framework.schema.json"):
         for index, body in enumerate(document["requirements"]):
             if bool(body.get("rules")) == bool(body.get("manual")):
                 problems.append(f"{source}: $.requirements[{index}]: needs either rules or manual (exactly one)")

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Mapping
 
 from cloudaudit.engine.ruleset import ParamOverrides, Selection
-from cloudaudit.engine.validation import schema_problems
+from cloudaudit.datafiles import load_bundled_documents
 from cloudaudit.errors import InputError
 from cloudaudit.model import Severity
-from cloudaudit.yamlfile import parse_yaml
 
 STANDARD_DIRECTORY = "standards"
 
@@ -36,18 +34,8 @@ class Standard:
 
 @functools.lru_cache(maxsize=1)
 def load_standards() -> Mapping[str, Standard]:
-    root = resources.files("cloudaudit.rules").joinpath(STANDARD_DIRECTORY)
     standards: dict[str, Standard] = {}
-    problems: list[str] = []
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        source = f"rules/{STANDARD_DIRECTORY}/{entry.name}"
-        document = parse_yaml(entry.read_text("utf-8"), source)
-        found = schema_problems(document, "standard.schema.json")
-        if found:
-            problems.extend(f"{source}: {p}" for p in found)
-            continue
+    for source, document in load_bundled_documents(STANDARD_DIRECTORY, "standard.schema.json"):
         params = document.get("params") or {}
         rules = document.get("rules") or {}
         standards[document["id"]] = Standard(
@@ -64,8 +52,6 @@ def load_standards() -> Mapping[str, Standard]:
             ),
             severity={rule_id: Severity(level) for rule_id, level in (document.get("severity") or {}).items()},
         )
-    if problems:
-        raise InputError(problems)
     return standards
 
 

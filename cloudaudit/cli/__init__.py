@@ -10,6 +10,7 @@ import click
 
 from cloudaudit import __version__
 from cloudaudit.cli.demo_cmd import demo
+from cloudaudit.cli.frameworks_cmd import frameworks_group
 from cloudaudit.cli.rules_cmd import rules_group
 from cloudaudit.cli.scan_cmd import collect_command, evaluate_command, scan
 from cloudaudit.errors import CloudauditError, ExitCode
@@ -44,6 +45,7 @@ cli.add_command(collect_command)
 cli.add_command(evaluate_command)
 cli.add_command(demo)
 cli.add_command(rules_group)
+cli.add_command(frameworks_group)
 
 
 def main() -> None:
