@@ -10,7 +10,7 @@ import click
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
     fail_on_from,
-    output_targets,
+    output_targets_from,
     rules_for_run,
     targets_from,
     tenant_from,
@@ -39,7 +39,7 @@ def scan(**options: Any) -> None:
     tenant = tenant_from(options)
     run = rules_for_run(options, tenant)
     targets = targets_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
     inventory = collect(targets, run.book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None)
     report = build_report(inventory, run.book, started, run.standard.id if run.standard else None, run.frameworks)
@@ -82,7 +82,7 @@ def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
     run = rules_for_run(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
     report = build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks)
     write_reports(report, outputs, options["show_passed"])
