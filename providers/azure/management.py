@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -20,6 +19,7 @@ from cloudaudit.providers.azure.ids import AccountId, parse_account_id
 from cloudaudit.providers.azure.planning import fetchers_for
 from cloudaudit.providers.azure.shares import SHARE_FETCHERS, ShareContext
 from cloudaudit.providers.azure.subscription import SUBSCRIPTION_FETCHERS, SubscriptionContext, SubscriptionShared
+from cloudaudit.providers.concurrency import map_concurrently
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult
 from cloudaudit.redact import one_line
@@ -96,15 +96,8 @@ class ManagementCollector:
                 raise
             except Exception as exc:  # noqa: BLE001 - one account's surprise must not stop the scan
                 return _Outcome(issues=[CollectionIssue("azure", where.subscription, where.arm_id, one_line(f"internal error: {type(exc).__name__}: {exc}"))])
-            finally:
-                progress.advance()
 
-        progress.start("azure: storage accounts", len(listed))
-        try:
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                outcomes = list(pool.map(collect_one, listed))
-        finally:
-            progress.finish()
+        outcomes = map_concurrently(collect_one, listed, self.workers, progress, "azure: storage accounts")
         for outcome in outcomes:
             result.resources.extend(outcome.resources)
             result.issues.extend(outcome.issues)
