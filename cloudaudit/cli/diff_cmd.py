@@ -53,10 +53,11 @@ def render_table(diff: FindingsDiff) -> str:
         f"  new: {_scan_line(diff.new.path, diff.new.scan)}",
         "",
     ]
+    resolved = sorted(diff.resolved, key=lambda r: _reading_order(r.before))
     sections = (
-        ("New", [_row(f) for f in diff.added], ["severity", "rule", "resource", "message"]),
-        ("Resolved", [_row(r.before)[:3] + [r.now.value if r.now else "not in the new scan"] for r in diff.resolved], ["severity", "rule", "resource", "now"]),
-        ("Unchanged", [_row(f) for f in diff.unchanged], ["severity", "rule", "resource", "message"]),
+        ("New", [_row(f) for f in sorted(diff.added, key=_reading_order)], ["severity", "rule", "resource", "message"]),
+        ("Resolved", [_row(r.before)[:3] + [r.now.value if r.now else "not in the new scan"] for r in resolved], ["severity", "rule", "resource", "now"]),
+        ("Unchanged", [_row(f) for f in sorted(diff.unchanged, key=_reading_order)], ["severity", "rule", "resource", "message"]),
     )
     for title, rows, headers in sections:
         lines.append(f"{title} ({len(rows)})")
@@ -65,6 +66,11 @@ def render_table(diff: FindingsDiff) -> str:
             lines.extend("  " + line for line in table.splitlines())
         lines.append("")
     return "\n".join(lines)
+
+
+def _reading_order(finding: FindingRecord) -> tuple[int, str, str]:
+    """The most serious first, as in the scan's own table."""
+    return (-finding.severity.rank, finding.resource_id, finding.rule_id)
 
 
 def _row(finding: FindingRecord) -> list[str]:
