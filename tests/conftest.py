@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ import pytest
 from tests.support.network import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+
+# moto's server logs every request at INFO; keep failure reports readable.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Sequence
+import textwrap
+from typing import Sequence
 
 import click
 from tabulate import tabulate
@@ -75,7 +76,7 @@ def _describe(spec: RuleSpec) -> str:
         "",
     ]
     if spec.description:
-        lines += [spec.description.strip(), ""]
+        lines += [textwrap.fill(" ".join(spec.description.split()), 96), ""]
     lines.append(f"Checks:      {', '.join(spec.resource_types)} on {', '.join(spec.clouds)}")
     lines.append(f"Categories:  {', '.join(spec.categories)}")
     lines.append(f"Source:      {spec.source}")

@@ -294,7 +294,10 @@ def _compile_comparison(operator: str, body: Mapping[str, Any], where: str, ctx:
     if resolved is None or not ok:
         return _never
     path, spec = resolved
+    before = len(ctx.problems)
     _check_literal(operator, expected, spec, f"{where}.value", ctx)
+    if len(ctx.problems) > before:
+        return _never
     read = _reader(path)
     text = path.text
     test, wanted = _COMPARATORS[operator](expected)

@@ -74,6 +74,8 @@ def _describe(error: ValidationError) -> list[str]:
     if kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
         return [f"{where}: {_show(value)} is not allowed (expected one of {choices})"]
+    if kind == "const":
+        return [f"{where}: {_show(value)} is not supported (expected {_show(error.validator_value)})"]
     if kind == "pattern":
         expected = schema.get("x-expected", f"a string matching {error.validator_value}")
         return [f"{where}: {_show(value)} is not valid (expected {expected})"]

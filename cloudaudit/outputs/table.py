@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 
 from tabulate import tabulate
@@ -57,7 +58,7 @@ class TableFormat(OutputFormat):
             parts.append(f"standard {report.standard}")
         parts.append(accounts)
         parts.append(f"{len(report.inventory.resources)} resources, {len(report.rules)} rules")
-        return self._bold(" | ".join(parts))
+        return "\n".join(self._bold(line) for line in self._wrap(" | ".join(parts), "", "  "))
 
     def _resource_block(self, resource: Resource, findings: list[Finding]) -> list[str]:
         ordered = sort_for_reading(findings)
@@ -98,7 +99,7 @@ class TableFormat(OutputFormat):
             return []
         lines = [self._bold(f"Could not collect ({len(issues)})")]
         for issue in issues:
-            lines.append(f"  {issue.provider} {issue.account} {issue.scope}: {issue.message}")
+            lines += self._wrap(f"{issue.provider} {issue.account} {issue.scope}: {issue.message}", "  ", "    ")
         return lines + [""]
 
     def _fix_first(self, report: Report) -> list[str]:
@@ -107,12 +108,15 @@ class TableFormat(OutputFormat):
             return []
         lines = [self._bold("Fix first")]
         for number, finding in enumerate(failing[:_FIX_FIRST], start=1):
-            lines.append(f"  {number}. [{finding.severity.value}] {finding.rule.title}: {finding.resource.name}")
-            lines.append(f"     {finding.message}")
-            lines.append(f"     -> {finding.remediation.splitlines()[0]}")
+            lines += self._wrap(f"{number}. [{finding.severity.value}] {finding.rule.title}: {finding.resource.name}", "  ", "     ")
+            lines += self._wrap(finding.message, "     ", "     ")
+            lines += self._wrap(f"-> {finding.remediation.splitlines()[0]}", "     ", "        ")
         if len(failing) > _FIX_FIRST:
             lines.append(f"  ... and {len(failing) - _FIX_FIRST} more failing findings above.")
         return lines + [""]
+
+    def _wrap(self, text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(text, self.options.width, initial_indent=first, subsequent_indent=rest) or [first]
 
     # -- styling -----------------------------------------------------------------------------
 

@@ -75,8 +75,8 @@ def _console_users(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     failures = [a for a in answers if isinstance(a, ReadFailure)]
     if failures:
         raise failures[0]
-    console = [u for u, (password, _) in zip(users, answers) if password]
-    without_mfa = [u for u, (password, mfa) in zip(users, answers) if password and not mfa]
+    console = [u for u, (password, _) in zip(users, answers, strict=True) if password]
+    without_mfa = [u for u, (password, mfa) in zip(users, answers, strict=True) if password and not mfa]
     return {"identity.console_users": console, "identity.users_without_mfa": without_mfa}
 
 

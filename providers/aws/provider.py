@@ -89,11 +89,13 @@ class AwsProvider(Provider):
         return child
 
     def _caller_account(self, session: AwsSession) -> str:
-        sts = session.client("sts")
+        """The first call: it proves the credentials work (creating a client resolves them)."""
+        sts = None
         try:
+            sts = session.client("sts")
             return sts.get_caller_identity()["Account"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            fatal = fatal_for_scan(exc, sts.meta.endpoint_url)
+            fatal = fatal_for_scan(exc, sts.meta.endpoint_url if sts else None)
             raise fatal or ScanCannotRun(f"aws: {describe('sts:GetCallerIdentity', exc)}") from None
 
     # -- account -----------------------------------------------------------------------------

@@ -42,12 +42,11 @@ class KeyManagers:
         self._lock = threading.Lock()
 
     def manager(self, key_id: str, region: str) -> str:
+        # Held while asking, so that buckets sharing a key ask once; there are few keys.
         with self._lock:
             known = self._known.get(key_id)
-        if known is None:
-            known = self._ask(key_id, region)
-            with self._lock:
-                self._known[key_id] = known
+            if known is None:
+                known = self._known[key_id] = self._ask(key_id, region)
         if isinstance(known, ReadFailure):
             raise known
         return known

@@ -48,9 +48,7 @@ class AwsSession:
             if client is None:
                 client = self.boto.client(service, region_name=key[1], config=self._config)
                 client.meta.events.register("before-call", self._count)
-                if service == "s3control" and _is_loopback(client.meta.endpoint_url):
-                    client.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)
-                self._clients[key] = client
+                self._clients[key] = register_emulator_fixes(client)
         return client
 
     def _count(self, model: Any, **_: Any) -> None:
@@ -60,6 +58,14 @@ class AwsSession:
 
     def partition(self, region: str) -> str:
         return self.boto.get_partition_for_region(region) or "aws"
+
+
+def register_emulator_fixes(client: Any) -> Any:
+    """Make an s3control client work against an emulator on a loopback address; a client for
+    a real AWS endpoint is left untouched."""
+    if client.meta.service_model.service_name == "s3control" and _is_loopback(client.meta.endpoint_url):
+        client.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)
+    return client
 
 
 def _is_loopback(endpoint_url: str | None) -> bool:

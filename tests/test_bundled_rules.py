@@ -1,0 +1,96 @@
+"""The bundled rules: valid, each with pass and fail examples that pass, consistent parameters,
+and found from an installed wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections import defaultdict
+
+from cloudaudit.engine.examples import run_all_examples
+from cloudaudit.engine.loader import load_rule_specs
+from cloudaudit.model import CATEGORIES
+from tests.conftest import REPO
+
+
+def test_every_bundled_rule_has_passing_pass_and_fail_examples():
+    results = run_all_examples(load_rule_specs())
+    assert len(results) >= 17
+    failures = [f"{r.source}: {f}" for r in results for f in r.failures]
+    assert failures == []
+
+
+def test_rules_test_command_fails_a_rule_without_fail_example(cli, tmp_path):
+    (tmp_path / "acme.only-pass.yaml").write_text(
+        "id: acme.only-pass\ncontrol: ACME-01\ntitle: t\nresource: [storage.bucket]\nseverity: low\n"
+        "categories: [encryption]\nassert: {eq: {path: encryption.at_rest, value: true}}\nremediation: {text: fix}\n"
+        "examples:\n  - name: ok\n    expect: PASS\n    resource: {provider: aws, type: storage.bucket, properties: {encryption: {at_rest: true}}}\n"
+        "  - name: typo\n    expect: FAIL\n    resource: {provider: aws, type: storage.bucket, properties: {encryption: {atrest: false}}}\n"
+    )
+    result = cli("rules", "test", str(tmp_path))
+    assert result.code == 1
+    assert f"FAIL  {tmp_path}/acme.only-pass.yaml: acme.only-pass: examples[1] 'typo': unknown property path 'encryption.atrest'" in result.out
+    assert "0/1 rules pass their 2 examples" in result.out
+
+
+def test_rules_test_command_passes_the_bundled_rules(cli):
+    result = cli("rules", "test")
+    assert result.code == 0, result.out
+    assert result.out.strip().endswith("examples")
+
+
+def test_parameters_shared_by_several_rules_mean_the_same_thing():
+    declarations = defaultdict(set)
+    for spec in load_rule_specs():
+        for name, declaration in spec.params.items():
+            declarations[name].add(repr(sorted(declaration.schema.items())) + repr(declaration.default))
+    assert {name: d for name, d in declarations.items() if len(d) > 1} == {}
+
+
+def test_rule_metadata_is_complete():
+    for spec in load_rule_specs():
+        assert spec.control.startswith("STG-"), spec.id
+        assert spec.description and spec.remediation.text and spec.references, spec.id
+        assert spec.compliance, spec.id
+        assert set(spec.categories) <= set(CATEGORIES)
+
+
+def test_wheel_is_self_contained(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("cloudaudit-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not any(n.startswith(("providers/", "rules/")) for n in names), "no top-level providers or rules package"
+    bundled = {p.relative_to(REPO).as_posix() for p in (REPO / "rules").rglob("*.yaml")}
+    assert {f"cloudaudit/{p}" for p in bundled} <= set(names)
+    py_sources = {p.relative_to(REPO).as_posix() for d in ("cloudaudit", "providers") for p in (REPO / d).rglob("*.py")}
+    expected = {("cloudaudit/" + p if p.startswith("providers/") else p) for p in py_sources}
+    assert expected <= set(names), sorted(expected - set(names))
+    for schema in (REPO / "cloudaudit" / "schemas").iterdir():
+        assert f"cloudaudit/schemas/{schema.name}" in names
+
+
+def test_the_readme_rule_example_is_valid_and_its_examples_pass(cli, tmp_path):
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Writing rules", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "acme.object-lock-30-days.yaml").write_text(example)
+    assert cli("rules", "validate", str(tmp_path)).code == 0
+    result = cli("rules", "test", str(tmp_path))
+    assert result.code == 0, result.out
+    assert "1/1 rules pass their 2 examples" in result.out
+
+
+def test_rules_list_and_show(cli):
+    listing = cli("rules", "list", "--format", "json")
+    rules = {r["id"]: r for r in listing.json()}
+    assert rules["storage.region-allowed"]["control"] == "STG-RES-01"
+    shown = cli("rules", "show", "storage.region-allowed")
+    assert shown.code == 0
+    assert 'allowed_regions (array, default {"region_set": "eea"})' in shown.out
+    assert "Remediation:" in shown.out and "hds Ex.28" in shown.out
+    missing = cli("rules", "show", "storage.region")
+    assert missing.code == 2 and "did you mean storage.region-allowed" in missing.err
