@@ -13,7 +13,7 @@ from cloudaudit.notify.retry import RetryPolicy
 from cloudaudit.notify.state import DeliveryState
 from cloudaudit.notify.target import build_target
 from tests.support.network import free_port
-from tests.support.practice import write_practice_inventory
+from tests.support.practice import practice_inventory  # noqa: F401 - a fixture
 from tests.support.webhook import SLOW, Answer, FlakyWebhook
 
 TOKEN = "Bearer tok-5ecret-value"
@@ -21,9 +21,9 @@ FAST = ("--backoff", "0.01", "--timeout", "0.5")
 """Short waits, so that the retries of the tests take milliseconds (Retry-After excepted)."""
 
 
-@pytest.fixture(scope="module")
-def inventory(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(write_practice_inventory(tmp_path_factory.mktemp("practice") / "inventory.json"))
+@pytest.fixture
+def inventory(practice_inventory: str) -> str:
+    return practice_inventory
 
 
 @pytest.fixture

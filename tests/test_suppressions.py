@@ -10,7 +10,7 @@ import pytest
 
 from cloudaudit.engine.validation import schema_problems
 from tests.conftest import REPO
-from tests.support.practice import build_practice_here, write_practice_inventory
+from tests.support.practice import build_practice_here, practice_inventory  # noqa: F401 - a fixture
 
 ACCOUNT = "123456789012"
 EXPORT = "arn:aws:s3:::cabinet-du-parc-export-teleconsultation"
@@ -19,9 +19,9 @@ ENCRYPTION = "storage.encryption-at-rest"
 """Fails on the export bucket only (it has no default encryption)."""
 
 
-@pytest.fixture(scope="module")
-def inventory(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(write_practice_inventory(tmp_path_factory.mktemp("practice") / "inventory.json"))
+@pytest.fixture
+def inventory(practice_inventory: str) -> str:
+    return practice_inventory
 
 
 def suppressions_file(tmp_path: Path, *entries: dict, text: str | None = None) -> str:

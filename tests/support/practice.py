@@ -55,3 +55,9 @@ def write_practice_inventory(path: Path) -> Path:
         inventory = collect([Target("aws", {})], None, 4, Progress(), tenant="cabinet-du-parc")
     path.write_text(inventory.to_json(), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def practice_inventory(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The practice's inventory file, collected once per test module (import the fixture)."""
+    return str(write_practice_inventory(tmp_path_factory.mktemp("practice") / "inventory.json"))
