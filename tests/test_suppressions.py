@@ -227,3 +227,11 @@ def test_bad_entries_get_one_clear_line_and_exit_2(cli, inventory, tmp_path, tex
 def test_a_missing_suppressions_file_stops_the_scan_before_it_starts(cli, tmp_path):
     result = cli("scan", "--provider", "aws", "--suppressions", str(tmp_path / "nope.yaml"))
     assert (result.code, result.err.strip()) == (2, f"{tmp_path / 'nope.yaml'}: file not found")
+
+
+def test_the_readme_example_is_valid_and_mutes(cli, inventory, tmp_path):
+    section = (REPO / "README.md").read_text().split("## CI and ticketing", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    result, document = evaluate(cli, inventory, "--suppressions", suppressions_file(tmp_path, text=example))
+    assert [e["state"] for e in document["suppressions"]["entries"]] == ["active", "active"]
+    assert result.err == ""
