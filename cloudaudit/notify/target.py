@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from cloudaudit.errors import InputError
+from cloudaudit.loopback import is_loopback_host
 from cloudaudit.redact import one_line
 
 RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "idempotency-key", "user-agent"})
@@ -89,7 +89,7 @@ def build_target(
                 problems.append(f"{option} {name}: the value contains a line break")
                 continue
             values[name] = value
-    if secrets and parts.scheme == "http" and parts.hostname and not _is_loopback(parts.hostname):
+    if secrets and parts.scheme == "http" and parts.hostname and not is_loopback_host(parts.hostname):
         problems.append(
             f"--webhook: plain http would send the {env_flag} values unencrypted; use https "
             "(http is accepted for loopback addresses only)"
@@ -97,12 +97,3 @@ def build_target(
     if problems:
         raise InputError(problems)
     return WebhookTarget(url, values, tuple(secrets), timeout)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

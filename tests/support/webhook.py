@@ -13,10 +13,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.network import free_port
+from tests.support.loopback import LoopbackService
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Received:
 
 
 @dataclass
-class FlakyWebhook:
+class FlakyWebhook(LoopbackService):
     script: dict[str, list[Answer]] = field(default_factory=dict)
     """Idempotency-Key -> the answers to its first requests, in order; then 201."""
     default: list[Answer] = field(default_factory=list)
@@ -54,22 +54,11 @@ class FlakyWebhook:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}
-        self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._listen(self._handler())
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/T0001/s3cr3t-path"
-
-    def __enter__(self) -> "FlakyWebhook":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def requests_for(self, key: str) -> list[Received]:
         return [r for r in self.received if r.key == key]
