@@ -12,12 +12,14 @@ from cloudaudit.engine.rule import Rule, RuleSpec
 from cloudaudit.engine.ruleset import (
     ParamOverrides,
     Selection,
+    SeverityOverrides,
     compile_rules,
     evaluate,
     needed_paths,
     select_rules,
 )
 from cloudaudit.errors import ScanCannotRun
+from cloudaudit.frameworks import Framework, compliance_summary
 from cloudaudit.inventory import Inventory, merge
 from cloudaudit.model import CollectionIssue
 from cloudaudit.progress import Progress
@@ -47,12 +49,13 @@ def prepare_rules(
     rules_dirs: Sequence[str] = (),
     selection: Selection = Selection(),
     overrides: ParamOverrides = ParamOverrides(),
+    severities: SeverityOverrides = SeverityOverrides(),
 ) -> RuleBook:
     """Load, validate, select and compile, once per run. Raises InputError on any problem."""
     specs = load_rule_specs(rules_dirs)
     selected = select_rules(specs, selection)
-    rules = compile_rules(selected, overrides, all_specs=specs)
-    return RuleBook(specs, selected, rules)
+    rules = compile_rules(selected, overrides, all_specs=specs, severities=severities)
+    return RuleBook(specs, tuple(rule.spec for rule in rules), rules)
 
 
 def now() -> str:
@@ -115,9 +118,10 @@ def build_report(
     book: RuleBook,
     started_at: str | None = None,
     standard: str | None = None,
+    frameworks: Sequence[Framework] = (),
 ) -> Report:
     findings = evaluate(book.rules, inventory.resources)
-    return Report(
+    report = Report(
         scan_id=str(uuid.uuid4()),
         inventory=inventory,
         findings=findings,
@@ -126,3 +130,6 @@ def build_report(
         finished_at=now(),
         standard=standard,
     )
+    if frameworks:
+        report.extra["compliance"] = [compliance_summary(f, report.findings) for f in frameworks]
+    return report

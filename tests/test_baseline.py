@@ -9,7 +9,6 @@ import pytest
 
 from cloudaudit.engine.validation import schema_problems
 from cloudaudit.model import fingerprint
-from tests.support.practice import write_practice_inventory
 
 EXPORT = "arn:aws:s3:::cabinet-du-parc-export-teleconsultation"
 ARCHIVES = "arn:aws:s3:::cabinet-du-parc-archives"
@@ -20,11 +19,10 @@ BROKEN = fingerprint("storage.https-only", ARCHIVES)
 
 
 @pytest.fixture(scope="module")
-def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def weeks(practice_inventory: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Two inventories of the practice: last week's, and this week's with one fix and one regression."""
     folder = tmp_path_factory.mktemp("weeks")
-    last = write_practice_inventory(folder / "last-week.json")
-    document = json.loads(last.read_text())
+    document = json.loads(Path(practice_inventory).read_text())
     for resource in document["resources"]:
         if resource["id"] == EXPORT:
             resource["properties"]["encryption"].update({"at_rest": True, "algorithm": "AES256"})
@@ -32,7 +30,7 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             resource["properties"]["transport"]["https_only"] = False
     this = folder / "this-week.json"
     this.write_text(json.dumps(document))
-    return {"last": str(last), "this": str(this)}
+    return {"last": practice_inventory, "this": str(this)}
 
 
 @pytest.fixture

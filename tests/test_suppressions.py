@@ -10,7 +10,7 @@ import pytest
 
 from cloudaudit.engine.validation import schema_problems
 from tests.conftest import REPO
-from tests.support.practice import build_practice_here, practice_inventory  # noqa: F401 - a fixture
+from tests.support.practice import build_practice_here
 
 ACCOUNT = "123456789012"
 EXPORT = "arn:aws:s3:::cabinet-du-parc-export-teleconsultation"
@@ -89,7 +89,7 @@ def test_passing_checks_stay_pass_and_the_first_matching_entry_gives_the_reason(
     )
     _, document = evaluate(cli, inventory, "--suppressions", path)
     on_export = [f for f in document["findings"] if f["resource"]["id"] == EXPORT]
-    assert {f["status"] for f in on_export} == {"MUTED", "PASS"}
+    assert {f["status"] for f in on_export} == {"MUTED", "PASS", "NOT_APPLICABLE"}, "only FAIL and ERROR are muted"
     assert {f["muted_reason"] for f in on_export if f["status"] == "MUTED"} == {"first"}
     assert [e["state"] for e in document["suppressions"]["entries"]] == ["active", "active"]
 
@@ -235,3 +235,12 @@ def test_the_readme_example_is_valid_and_mutes(cli, inventory, tmp_path):
     result, document = evaluate(cli, inventory, "--suppressions", suppressions_file(tmp_path, text=example))
     assert [e["state"] for e in document["suppressions"]["entries"]] == ["active", "active"]
     assert result.err == ""
+
+
+def test_the_compliance_summary_still_counts_a_muted_failure(cli, inventory, tmp_path):
+    path = suppressions_file(tmp_path, {"rule": ENCRYPTION, "resource": EXPORT, "reason": "accepted"})
+    _, document = evaluate(cli, inventory, "--framework", "hds", "--suppressions", path)
+    assert finding(document, ENCRYPTION, EXPORT)["status"] == "MUTED"
+    (hds,) = document["compliance"]
+    failing = [f for r in hds["requirements"] if r["status"] == "FAIL" for f in r["failing"]]
+    assert {"rule": ENCRYPTION, "resource": EXPORT} in [{"rule": f["rule"], "resource": f["resource"]} for f in failing]

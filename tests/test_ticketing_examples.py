@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import REPO, CliResult
 from tests.support.fake_trackers import FakeGitHub, FakeJira
-from tests.support.practice import practice_inventory  # noqa: F401 - a fixture
 
 SCRIPT = REPO / "examples" / "ticketing" / "sync_tickets.py"
 GITHUB_TOKEN = "ghp_example0token0never0printed"

@@ -11,6 +11,7 @@ import click
 from cloudaudit import __version__
 from cloudaudit.cli.demo_cmd import demo
 from cloudaudit.cli.diff_cmd import diff_command
+from cloudaudit.cli.frameworks_cmd import frameworks_group
 from cloudaudit.cli.notify_cmd import notify_command
 from cloudaudit.cli.rules_cmd import rules_group
 from cloudaudit.cli.scan_cmd import collect_command, evaluate_command, scan
@@ -47,6 +48,7 @@ cli.add_command(collect_command)
 cli.add_command(evaluate_command)
 cli.add_command(demo)
 cli.add_command(rules_group)
+cli.add_command(frameworks_group)
 cli.add_command(diff_command)
 cli.add_command(notify_command)
 

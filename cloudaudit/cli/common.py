@@ -10,13 +10,15 @@ import click
 
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.config import Config, TenantConfig, load_config
-from cloudaudit.engine.ruleset import ParamOverrides, Selection
+from cloudaudit.engine.ruleset import ParamOverrides, Selection, SeverityOverrides
 from cloudaudit.errors import InputError
+from cloudaudit.frameworks import Framework, get_framework
 from cloudaudit.model import Severity
 from cloudaudit.outputs import FORMATS, RenderOptions, get_format
 from cloudaudit.providers import provider_names, provider_options
 from cloudaudit.report import Report
 from cloudaudit.scan import RuleBook, Target, prepare_rules
+from cloudaudit.standards import Standard, get_standard, layered
 
 
 def tenant_from(options: Mapping[str, Any]) -> TenantConfig | None:
@@ -38,9 +40,33 @@ def selection_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> S
     return tenant.selection.merged(cli) if tenant else cli
 
 
-def rulebook_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> RuleBook:
-    overrides = tenant.params if tenant else ParamOverrides()
-    return prepare_rules(tuple(options.get("rules_dirs") or ()), selection_from(options, tenant), overrides)
+@dataclass(frozen=True)
+class RunRules:
+    """The rules of a run with what chose them: the standard and the frameworks reported on."""
+
+    book: RuleBook
+    standard: Standard | None
+    frameworks: tuple[Framework, ...]
+
+
+def rules_for_run(options: Mapping[str, Any], tenant: TenantConfig | None) -> RunRules:
+    """Rule defaults < the standard < the config (defaults, then tenant) < the command line."""
+    standard = None
+    if options.get("standard"):
+        standard = get_standard(options["standard"])
+    elif tenant and tenant.standard:
+        standard = get_standard(tenant.standard, where=tenant.standard_where)
+    frameworks = tuple(get_framework(name) for name in options.get("frameworks") or ())
+    selection = selection_from(options, tenant)
+    if standard:
+        selection = standard.selection.merged(selection)
+    if frameworks:
+        mapped = tuple(dict.fromkeys(rule for f in frameworks for rule in f.rule_ids))
+        selection = selection.merged(Selection(within=mapped))
+    overrides = layered(standard.params if standard else ParamOverrides(), tenant.params if tenant else ParamOverrides())
+    severities = SeverityOverrides(standard.severity, standard.source) if standard else SeverityOverrides()
+    book = prepare_rules(tuple(options.get("rules_dirs") or ()), selection, overrides, severities)
+    return RunRules(book, standard, frameworks)
 
 
 def targets_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> list[Target]:

@@ -35,6 +35,8 @@ def rule_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--exclude-rule", "exclude", multiple=True, metavar="ID", help="Skip this rule; globs work (repeatable)."),
             click.option("--severity", "min_severity", type=click.Choice(SEVERITIES), help="Only rules at or above this severity."),
             click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES), help="Only rules in this category (repeatable)."),
+            click.option("--standard", metavar="NAME", help="Parameters and severities of a standard: hds, gdpr, hipaa (see `cloudaudit frameworks list`)."),
+            click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Run the rules a framework maps and add its compliance summary (repeatable)."),
         ]
     )(function)
 

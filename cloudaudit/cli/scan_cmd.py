@@ -10,7 +10,7 @@ import click
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
     output_targets,
-    rulebook_from,
+    rules_for_run,
     targets_from,
     tenant_from,
     write_reports,
@@ -40,16 +40,16 @@ def scan(**options: Any) -> None:
       cloudaudit scan --provider aws --suppressions accepted.yaml --baseline last.json
     """
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
-    plan = review_plan(options, book)
+    run = rules_for_run(options, tenant)
+    plan = review_plan(options, run.book)
     targets = targets_from(options, tenant)
     outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
     started = now()
     inventory = collect(
-        targets, book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None,
+        targets, run.book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None,
         also_read=plan.also_read,
     )
-    report = review(build_report(inventory, book, started_at=started), plan)
+    report = review(build_report(inventory, run.book, started, run.standard.id if run.standard else None, run.frameworks), plan)
     write_reports(report, outputs, options["show_passed"])
     sys.exit(finish(report, plan, options))
 
@@ -90,10 +90,10 @@ def collect_command(**options: Any) -> None:
 def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
-    plan = review_plan(options, book)
+    run = rules_for_run(options, tenant)
+    plan = review_plan(options, run.book)
     outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
-    report = review(build_report(inventory, book), plan)
+    report = review(build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks), plan)
     write_reports(report, outputs, options["show_passed"])
     sys.exit(finish(report, plan, options))

@@ -15,7 +15,8 @@ from cloudaudit.providers.aws import OPTIONS
 from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
-from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, KeyManagers, normalise_location
+from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, normalise_location
+from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
@@ -129,7 +130,7 @@ class AwsProvider(Provider):
             return []
         known_regions = {name: region for name, region in listed if region}
         account_block = _account_block_values(account_facts)
-        key_managers = KeyManagers(session)
+        services = AccountServices(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:
@@ -140,7 +141,7 @@ class AwsProvider(Provider):
                 if wanted_regions and region not in wanted_regions:
                     return None
                 ctx = BucketContext(
-                    name, region, account, partition, session, account_block, key_managers, known_regions
+                    name, region, account, partition, session, account_block, services, known_regions
                 )
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ReadFailure as failure:

@@ -57,7 +57,8 @@ def write_practice_inventory(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def practice_inventory(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The practice's inventory file, collected once per test module (import the fixture)."""
+    """The practice's inventory file, collected once per test session (import the fixture;
+    tests that change it work on a copy)."""
     return str(write_practice_inventory(tmp_path_factory.mktemp("practice") / "inventory.json"))

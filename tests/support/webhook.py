@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -23,13 +22,14 @@ from tests.support.loopback import LoopbackService
 class Answer:
     status: int
     retry_after: str | None = None
-    delay: float = 0.0
-    """Seconds to hold the answer back (longer than the client's timeout: a lost answer)."""
+    lost: bool = False
+    """Hold the answer back until the client sends the same key again (it gave up waiting)."""
 
 
 OK = Answer(201)
-SLOW = Answer(201, delay=1.5)
-"""The ticket is created, but the answer comes after the client gave up."""
+LOST = Answer(201, lost=True)
+"""The ticket is created, but the answer never reaches the client: it times out and retries."""
+_LONGEST_HOLD = 30.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class FlakyWebhook(LoopbackService):
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}
+        self._retried: dict[str, threading.Event] = {}
         self._listen(self._handler())
 
     @property
@@ -75,6 +76,9 @@ class FlakyWebhook(LoopbackService):
         with self._lock:
             count = self._seen.get(key, 0)
             self._seen[key] = count + 1
+            self._retried.setdefault(key, threading.Event())
+            if count:
+                self._retried[key].set()
         answers = self.script.get(key, self.default)
         return answers[count] if count < len(answers) else OK
 
@@ -98,8 +102,8 @@ class FlakyWebhook(LoopbackService):
                         if key not in hook.tickets:
                             hook.tickets[key] = body
                             hook.created.append(key)
-                if answer.delay:
-                    time.sleep(answer.delay)
+                if answer.lost:
+                    hook._retried[key].wait(_LONGEST_HOLD)
                 payload = json.dumps({"ticket": key} if answer.status < 300 else {"error": "try later"}).encode()
                 try:
                     self.send_response(answer.status)
