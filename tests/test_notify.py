@@ -112,14 +112,16 @@ def test_what_could_not_be_delivered_is_listed_and_sent_on_the_next_run(cli, fin
         assert f"; 4 already delivered earlier; not delivered: 0" in retry.err
 
 
-def test_a_refusal_of_the_credentials_stops_at_once_and_nothing_is_recorded(cli, findings, tmp_path):
+@pytest.mark.parametrize("status, reason", [(401, "Unauthorized"), (403, "Forbidden"), (404, "Not Found"), (301, "Moved Permanently")])
+def test_a_refusal_of_the_url_or_the_credentials_stops_at_once_and_nothing_is_recorded(cli, findings, tmp_path, status, reason):
     state = tmp_path / "delivered.json"
-    with FlakyWebhook(default=[Answer(401)]) as hook:
+    with FlakyWebhook(default=[Answer(status)]) as hook:
         result = notify(cli, findings, hook, "--state", str(state))
         assert result.code == 3
-        assert len(hook.received) == 1, "a 401 is not retried, and not repeated for every finding"
+        assert len(hook.received) == 1, "not retried, not repeated for every finding, a redirect not followed"
     assert json.loads(state.read_text())["targets"] == {}
-    assert "not sent: the webhook refused a request (HTTP 401 Unauthorized" in result.err
+    assert f"not sent: the webhook refused a request (HTTP {status} {reason}" in result.err
+    assert len([line for line in result.err.splitlines() if "not delivered:" in line]) - 1 == len(failing(findings))
     assert_no_secret_in(result.err)
 
 
