@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 
 from cloudaudit.demo import moto_gaps
+from tests.support.browser import chromium  # noqa: F401  (the session's headless Chromium)
 from tests.support.network import free_port
 from tests.support.practice import practice_inventory  # noqa: F401 - a fixture: the demo practice's inventory, once per session
 

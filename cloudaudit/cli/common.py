@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -9,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import click
 
 from cloudaudit.atomic import write_text_atomic
+from cloudaudit.cli.options import output_option_key
 from cloudaudit.config import Config, TenantConfig, load_config
 from cloudaudit.engine.ruleset import ParamOverrides, Selection, SeverityOverrides
 from cloudaudit.errors import InputError
@@ -105,21 +108,52 @@ class OutputTarget:
     format_name: str
     path: str | None
     """None means stdout."""
+    given: str = "stdout"
+    """How it was asked for, e.g. '--output-json out.json', for messages."""
 
 
-def output_targets(format_name: str | None, outputs: Sequence[str], stdout_is_terminal: bool) -> list[OutputTarget]:
+_FORMAT_LIKE = re.compile(r"^[a-z][a-z0-9_-]+$")
+"""What a FORMAT of -o FORMAT:PATH looks like (a one-letter prefix is a Windows drive)."""
+
+
+def output_targets_from(options: Mapping[str, Any], stdout_is_terminal: bool) -> list[OutputTarget]:
+    """The report destinations of a command's options (see cli/options.report_destinations)."""
+    per_format = {name: options.get(output_option_key(name)) for name in FORMATS}
+    return output_targets(options.get("format_name"), options.get("outputs") or (), stdout_is_terminal, per_format)
+
+
+def output_targets(
+    format_name: str | None,
+    outputs: Sequence[str],
+    stdout_is_terminal: bool,
+    per_format: Mapping[str, str | None] | None = None,
+) -> list[OutputTarget]:
     """Where each report goes. `-o PATH` sends the main format to PATH instead of stdout;
-    `-o FORMAT:PATH` adds a file in another format."""
+    `-o FORMAT:PATH` and `--output-FORMAT PATH` add a file in another format. Raises InputError,
+    before anything runs, for an unknown format, a path given twice or a folder that is missing."""
     plain: list[str] = []
     extra: list[OutputTarget] = []
     for value in outputs:
         prefix, sep, rest = value.partition(":")
         if sep and prefix in FORMATS and rest:
-            extra.append(OutputTarget(prefix, rest))
-        elif sep and prefix and not rest:
-            raise InputError(f"--output {value}: expected FORMAT:PATH with a path after the colon")
+            extra.append(OutputTarget(prefix, rest, f"--output {value}"))
+        elif sep and _FORMAT_LIKE.match(prefix):
+            if prefix in FORMATS or not rest:
+                raise InputError(f"--output {value}: expected FORMAT:PATH with a path after the colon")
+            raise InputError(
+                f"--output {value}: unknown format {prefix!r} (known: {', '.join(sorted(FORMATS))}); "
+                f"for a file name with a colon, write ./{value}"
+            )
+        elif not value:
+            raise InputError("--output: the path is empty")
         else:
             plain.append(value)
+    for name, path in sorted((per_format or {}).items()):
+        if path is None:
+            continue
+        if not path:
+            raise InputError(f"--output-{name}: the path is empty")
+        extra.append(OutputTarget(name, path, f"--output-{name} {path}"))
     if len(plain) > 1:
         raise InputError(
             f"--output: {len(plain)} paths for one format ({', '.join(plain)}); use FORMAT:PATH for the others"
@@ -129,7 +163,10 @@ def output_targets(format_name: str | None, outputs: Sequence[str], stdout_is_te
         main = _format_for_extension(plain[0])
     if main is None:
         main = "table" if stdout_is_terminal else "json"
-    return [OutputTarget(main, plain[0] if plain else None)] + extra
+    primary = OutputTarget(main, plain[0], f"--output {plain[0]}") if plain else OutputTarget(main, None)
+    targets = [primary] + extra
+    _check_destinations(targets)
+    return targets
 
 
 def _format_for_extension(path: str) -> str | None:
@@ -139,20 +176,50 @@ def _format_for_extension(path: str) -> str | None:
     return None
 
 
+def _check_destinations(targets: Sequence[OutputTarget]) -> None:
+    """Each file once, in a folder that exists: found now, not after a ten-minute scan."""
+    problems: list[str] = []
+    seen: dict[str, OutputTarget] = {}
+    for target in targets:
+        if target.path is None:
+            continue
+        key = os.path.realpath(target.path)
+        if key in seen:
+            problems.append(f"{target.given}: the same file as {seen[key].given}; give each report its own file")
+            continue
+        seen[key] = target
+        folder = os.path.dirname(os.path.abspath(target.path))
+        if os.path.isdir(target.path):
+            problems.append(f"{target.given}: {target.path} is a folder, expected a file path")
+        elif not os.path.isdir(folder):
+            problems.append(f"{target.given}: folder {folder} does not exist")
+    if problems:
+        raise InputError(problems)
+
+
 def write_reports(report: Report, targets: Sequence[OutputTarget], show_passed: bool) -> None:
+    """Render every report first, then print the one for stdout and write the files, each
+    atomically: a file that cannot be written keeps its old content, and the others are still
+    written. Raises InputError listing the files that could not be written."""
     stdout_terminal = sys.stdout.isatty()
+    rendered = []
     for target in targets:
         color = target.path is None and stdout_terminal
         options = RenderOptions(show_passed=show_passed, color=color, width=_width())
-        text = get_format(target.format_name, options).render(report)
+        rendered.append((target, get_format(target.format_name, options).render(report)))
+    failures: list[str] = []
+    for target, text in rendered:
         if target.path is None:
             click.echo(text, nl=False)
-        else:
-            try:
-                write_text_atomic(target.path, text)
-            except OSError as exc:
-                raise InputError(f"--output {target.path}: cannot write ({exc.strerror})") from None
-            click.echo(f"wrote {target.path} ({target.format_name}, {len(report.findings)} findings)", err=True)
+            continue
+        try:
+            write_text_atomic(target.path, text)
+        except OSError as exc:
+            failures.append(f"{target.given}: cannot write ({exc.strerror or exc}); the file is unchanged")
+            continue
+        click.echo(f"wrote {target.path} ({target.format_name}, {len(report.findings)} findings)", err=True)
+    if failures:
+        raise InputError(failures)
 
 
 def _width() -> int:

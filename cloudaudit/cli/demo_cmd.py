@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator
+from typing import Any, Iterator
 
 import click
 
-from cloudaudit.cli.common import output_targets, rules_for_run, write_reports
-from cloudaudit.cli.options import DEFAULT_WORKERS
+from cloudaudit.cli.common import output_targets_from, rules_for_run, write_reports
+from cloudaudit.cli.options import DEFAULT_WORKERS, report_destinations
 from cloudaudit.errors import ScanCannotRun
-from cloudaudit.outputs import FORMATS
 from cloudaudit.progress import progress_for
 from cloudaudit.scan import Target, build_report, collect, now
 
@@ -24,12 +23,11 @@ _AWS_ENVIRONMENT = (
 
 
 @click.command()
-@click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), default="table", show_default=True, help="Report format.")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH; FORMAT:PATH adds another format.")
+@report_destinations(default_format="table")
 @click.option("--show-passed", is_flag=True, help="Also list the checks that pass.")
 @click.option("--standard", metavar="NAME", help="Parameters and severities of a standard: hds, gdpr, hipaa.")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Add a framework's compliance summary, e.g. hds (repeatable).")
-def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool, standard: str | None, frameworks: tuple[str, ...]) -> None:
+def demo(show_passed: bool, standard: str | None, frameworks: tuple[str, ...], **destinations: Any) -> None:
     """Scan the AWS account of a small medical practice, built offline in moto.
 
     Nothing leaves this machine and no AWS account is needed: moto answers the same boto3
@@ -45,7 +43,7 @@ def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool, standard
 
     moto_gaps.install_backup_inventory()
     run = rules_for_run({"standard": standard, "frameworks": frameworks}, None)
-    targets = output_targets(format_name, outputs, sys.stdout.isatty())
+    targets = output_targets_from(destinations, sys.stdout.isatty())
     with _isolated_aws_environment(), mock_aws(), moto_gaps.mfa_delete_reported():
         import boto3
 

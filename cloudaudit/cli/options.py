@@ -41,11 +41,29 @@ def rule_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def report_destinations(default_format: str | None = None) -> Decorator:
+    """--format, -o [FORMAT:]PATH and one --output-FORMAT PATH per registered format."""
+    format_help = "Report format" + ("." if default_format else " (default: table on a terminal, json otherwise).")
+    options: list[Decorator] = [
+        click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), default=default_format, show_default=default_format is not None, help=format_help),
+        click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH instead of stdout; FORMAT:PATH adds a file in another format (repeatable). Every file is written atomically."),
+    ]
+    for name in sorted(FORMATS):
+        options.append(
+            click.option(f"--output-{name}", output_option_key(name), metavar="PATH", help=f"Also write the {name} report to PATH.")
+        )
+    return _apply(options)
+
+
+def output_option_key(format_name: str) -> str:
+    """The parameter name of --output-FORMAT in a command's options."""
+    return f"output_{format_name}"
+
+
 def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return _apply(
         [
-            click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), help="Report format (default: table on a terminal, json otherwise)."),
-            click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH instead of stdout, atomically; FORMAT:PATH adds another format (repeatable)."),
+            report_destinations(),
             click.option("--show-passed", is_flag=True, help="Table: list passing and not-applicable checks too."),
             click.option("--fail-on", type=click.Choice(SEVERITIES + ["none"]), default="low", show_default=True, help="Exit 1 when a check at or above this severity fails."),
             click.option("--fail-on-error", is_flag=True, help="Exit 1 also when a check could not be evaluated (ERROR) or an account could not be read."),

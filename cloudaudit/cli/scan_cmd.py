@@ -9,7 +9,7 @@ import click
 
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
-    output_targets,
+    output_targets_from,
     rules_for_run,
     targets_from,
     tenant_from,
@@ -43,7 +43,7 @@ def scan(**options: Any) -> None:
     run = rules_for_run(options, tenant)
     plan = review_plan(options, run.book)
     targets = targets_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
     inventory = collect(
         targets, run.book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None,
@@ -92,7 +92,7 @@ def evaluate_command(inventory_path: str, **options: Any) -> None:
     tenant = tenant_from(options)
     run = rules_for_run(options, tenant)
     plan = review_plan(options, run.book)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
     report = review(build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks), plan)
     write_reports(report, outputs, options["show_passed"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import boto3
@@ -18,6 +17,7 @@ from cloudaudit.providers.aws.errors import describe, fatal_for_scan
 from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, normalise_location
 from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
+from cloudaudit.providers.concurrency import keep_resources, map_concurrently
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
 from cloudaudit.redact import one_line
@@ -148,22 +148,9 @@ class AwsProvider(Provider):
                 return _unreadable_bucket(name, account, partition, fetch_plan, failure)
             except Exception as exc:  # noqa: BLE001 - one bucket's surprise must not stop the scan
                 return CollectionIssue("aws", account, f"arn:{partition}:s3:::{name}", one_line(f"internal error: {type(exc).__name__}: {exc}"))
-            finally:
-                progress.advance()
 
-        progress.start(f"aws {account}: buckets", len(listed))
-        try:
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                outcomes = list(pool.map(collect_one, listed))
-        finally:
-            progress.finish()
-        resources = []
-        for outcome in outcomes:
-            if isinstance(outcome, Resource):
-                resources.append(outcome)
-            elif isinstance(outcome, CollectionIssue):
-                result.issues.append(outcome)
-        return resources
+        outcomes = map_concurrently(collect_one, listed, self.workers, progress, f"aws {account}: buckets")
+        return keep_resources(outcomes, result)
 
     def _list_buckets(self, session: AwsSession) -> Iterator[tuple[str, str | None]]:
         s3 = session.client("s3")
