@@ -68,8 +68,11 @@ def collect(
     workers: int,
     progress: Progress,
     tenant: str | None = None,
+    also_read: frozenset[str] = frozenset(),
 ) -> Inventory:
     """Collect from every target. `rules` decides what is read; None reads everything.
+    `also_read`: paths to read on every resource type the rules check, though no rule reads
+    them (`tags`, when a suppression matches on tags).
 
     An account that cannot be read at all (expired credentials...) is reported and the others
     go on; only when no account could be read does the scan stop with ScanCannotRun.
@@ -78,7 +81,7 @@ def collect(
     parts: list[Inventory] = []
     failures: list[ScanCannotRun] = []
     for target in targets:
-        plan = CollectionPlan(needed_paths(rules, target.provider) if rules is not None else None)
+        plan = CollectionPlan(_plan_needs(rules, target.provider, also_read))
         provider = provider_class(target.provider)(target.settings, workers)
         try:
             result = provider.collect(plan, progress)
@@ -102,6 +105,12 @@ def collect(
     inventory.started_at = started
     inventory.finished_at = now()
     return inventory
+
+
+def _plan_needs(rules: Sequence[Rule] | None, provider: str, also_read: frozenset[str]) -> dict[str, frozenset[str]] | None:
+    if rules is None:
+        return None
+    return {rtype: paths | also_read for rtype, paths in needed_paths(rules, provider).items()}
 
 
 def build_report(

@@ -17,6 +17,7 @@ import pytest
 from cloudaudit.demo import moto_gaps
 from tests.support.browser import chromium  # noqa: F401  (the session's headless Chromium)
 from tests.support.network import free_port
+from tests.support.practice import practice_inventory  # noqa: F401 - a fixture: the demo practice's inventory, once per session
 
 REPO = Path(__file__).resolve().parent.parent
 
