@@ -7,8 +7,8 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from cloudaudit.errors import InputError
+from cloudaudit.loopback import is_loopback_url
 from cloudaudit.providers.azure import CLOUD_NAMES
-from cloudaudit.providers.azure.urls import is_loopback_url
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 from azure.core.credentials import AccessToken
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
+from cloudaudit.loopback import is_loopback_url
 from cloudaudit.providers.azure.clouds import AzureCloud
-from cloudaudit.providers.azure.urls import is_loopback_url
 
 STATIC_TOKEN_LIFETIME = 3600
 """How long a static token is said to last; it is asked for again after that (and is the same)."""

@@ -15,11 +15,13 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
+from tests.support.loopback import LoopbackService
 
 TOKEN = "arm-test-token"
 MIN_API_VERSION = "2023-05-01"
@@ -81,7 +83,7 @@ class Tenant:
     """Path prefixes answered with 409 MissingSubscriptionRegistration (provider not registered)."""
 
 
-class ArmServer:
+class ArmServer(LoopbackService):
     def __init__(self, tenant: Tenant | None = None):
         self.tenant = tenant or Tenant()
         self.requests: list[Request] = []
@@ -121,22 +123,17 @@ class ArmServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "ArmServer":
-        self._thread.start()
-        return self
+        return self.__enter__()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.__exit__(None, None, None)
 
     def reset(self, tenant: Tenant) -> None:
         with self._lock:
