@@ -244,3 +244,10 @@ def test_the_compliance_summary_still_counts_a_muted_failure(cli, inventory, tmp
     (hds,) = document["compliance"]
     failing = [f for r in hds["requirements"] if r["status"] == "FAIL" for f in r["failing"]]
     assert {"rule": ENCRYPTION, "resource": EXPORT} in [{"rule": f["rule"], "resource": f["resource"]} for f in failing]
+
+
+def test_the_table_shows_why_a_finding_is_muted(cli, inventory, tmp_path):
+    path = suppressions_file(tmp_path, {"rule": ENCRYPTION, "resource": EXPORT, "reason": "Vendor export, emptied daily"})
+    result = cli("evaluate", inventory, "--format", "table", "--rule", ENCRYPTION, "--suppressions", path)
+    flat = " ".join(result.out.split())
+    assert "MUTED storage.encryption-at-rest no default encryption is configured (muted: Vendor export, emptied daily)" in flat

@@ -75,10 +75,7 @@ class TableFormat(OutputFormat):
         lines = [self._bold(f"{resource.type} {resource.name}{where}") + f"  {tally}", f"  {resource.id}"]
         if shown:
             message_width = max(30, self.options.width - 2 - 8 - 6 - 34 - 6)
-            rows = [
-                [f.severity.value, self._status(f.status), f.rule.id, f.message]
-                for f in shown
-            ]
+            rows = [[f.severity.value, self._status(f.status), f.rule.id, _message(f)] for f in shown]
             table = tabulate(rows, tablefmt="plain", maxcolwidths=[None, None, 34, message_width], break_on_hyphens=False)
             lines.extend("  " + line for line in table.splitlines())
         lines.append("")
@@ -153,6 +150,12 @@ class TableFormat(OutputFormat):
 
     def _bold(self, text: str) -> str:
         return f"{_BOLD}{text}{_RESET}" if self.options.color else text
+
+
+def _message(finding: Finding) -> str:
+    if finding.status is Status.MUTED and finding.muted_reason:
+        return f"{finding.message} (muted: {finding.muted_reason})"
+    return finding.message
 
 
 def _requirement_text(row: dict) -> str:
