@@ -2,6 +2,7 @@
 # Both set up a virtual environment in .venv on first use; nothing is installed system-wide
 # except, for the HTML report's browser test, Debian's chromium and chromium-driver when they
 # are missing (the `browser` target: apt-get as root, otherwise it says what to install).
+# `make test` also installs Azurite (npm, pinned in tests/support/azurite.py) into .cache/.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 
 CHROMIUM_PACKAGES := chromium chromium-driver
 
-.PHONY: demo test install browser clean
+.PHONY: demo test install browser azurite clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cloudaudit demo
 
+azurite: $(STAMP)
+	$(BIN)/python -m tests.support.azurite
+
 browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -32,7 +36,7 @@ browser:
 		echo "the HTML report test needs /usr/bin/chromium and /usr/bin/chromedriver: sudo apt-get install $(CHROMIUM_PACKAGES)" >&2; exit 1; \
 	fi
 
-test: $(STAMP) browser
+test: $(STAMP) browser azurite
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -75,10 +75,12 @@ def rules_for_run(options: Mapping[str, Any], tenant: TenantConfig | None) -> Ru
 def targets_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> list[Target]:
     """The accounts to read: --provider with its options, merged over the config's accounts."""
     cli_settings = {name: _cli_settings(name, options) for name in provider_names()}
+    env_keys = {name: {k for k in settings if _from_environment(f"{name}__{k}")} for name, settings in cli_settings.items()}
     chosen = list(options.get("providers") or ())
     if not chosen:
         configured = [a.provider for a in tenant.accounts] if tenant else []
-        implied = [name for name, settings in cli_settings.items() if settings]
+        # A variable in the environment (AZURE_STORAGE_CONNECTION_STRING...) names no cloud to scan.
+        implied = [name for name, settings in cli_settings.items() if set(settings) - env_keys[name]]
         chosen = list(dict.fromkeys(configured + implied))
     if not chosen:
         raise InputError(
@@ -88,10 +90,18 @@ def targets_from(options: Mapping[str, Any], tenant: TenantConfig | None) -> lis
     for name in chosen:
         accounts = [a for a in tenant.accounts if a.provider == name] if tenant else []
         if accounts:
-            targets.extend(Target(name, {**a.settings, **cli_settings[name]}) for a in accounts)
+            # Precedence: the command line, then the config file, then the environment.
+            from_env = {k: v for k, v in cli_settings[name].items() if k in env_keys[name]}
+            given = {k: v for k, v in cli_settings[name].items() if k not in env_keys[name]}
+            targets.extend(Target(name, {**from_env, **a.settings, **given}) for a in accounts)
         else:
             targets.append(Target(name, cli_settings[name]))
     return targets
+
+
+def _from_environment(parameter: str) -> bool:
+    context = click.get_current_context(silent=True)
+    return context is not None and context.get_parameter_source(parameter) is click.core.ParameterSource.ENVIRONMENT
 
 
 def _cli_settings(provider: str, options: Mapping[str, Any]) -> dict[str, Any]:
