@@ -40,6 +40,9 @@ class TenantConfig:
     params: ParamOverrides = field(default_factory=ParamOverrides)
     selection: Selection = field(default_factory=Selection)
     description: str = ""
+    standard: str | None = None
+    """The standard (rules/standards/) this tenant is held to; the CLI's --standard wins."""
+    standard_where: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def load_config(path: str) -> Config:
                 params=_params(defaults.get("params") or {}, body.get("params") or {}, path, index),
                 selection=_selection(defaults.get("rules") or {}).merged(_selection(body.get("rules") or {})),
                 description=body.get("description", ""),
+                standard=body.get("standard") or defaults.get("standard"),
+                standard_where=f"{where}.standard" if body.get("standard") else f"{path}: $.defaults.standard",
             )
         )
     if problems:

@@ -11,11 +11,14 @@ class ExitCode:
     OK = 0
     """No failing finding at or above --fail-on."""
     FINDINGS = 1
-    """Failing findings at or above --fail-on (or ERROR results with --fail-on-error)."""
+    """Failing findings at or above --fail-on (or ERROR results with --fail-on-error); with
+    --baseline, only failing findings new since the baseline; MUTED findings never."""
     BAD_INPUT = 2
     """Bad usage, config, rule, suppression or inventory file."""
     CANNOT_RUN = 3
     """The scan could not run at all: no credentials, expired token, endpoint unreachable."""
+    UNDELIVERED = 3
+    """notify, scan --webhook: a finding could not be delivered (reported; a re-run retries it)."""
 
 
 class CloudauditError(Exception):

@@ -9,6 +9,7 @@ from typing import Any
 from cloudaudit import __version__
 from cloudaudit.engine.validation import schema_problems
 from cloudaudit.errors import InputError
+from cloudaudit.jsonfile import read_json_file
 from cloudaudit.model import CollectionIssue, Resource
 from cloudaudit.providers.interface import AccountRef
 
@@ -72,16 +73,7 @@ class Inventory:
 
     @classmethod
     def load(cls, path: str) -> "Inventory":
-        try:
-            with open(path, encoding="utf-8") as handle:
-                document = json.load(handle)
-        except FileNotFoundError:
-            raise InputError(f"{path}: file not found") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read ({exc})") from None
-        return cls.from_document(document, path)
+        return cls.from_document(read_json_file(path), path)
 
 
 def merge(parts: list[Inventory], tenant: str | None) -> Inventory:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from cloudaudit.engine.rule import RuleSpec
 from cloudaudit.errors import ExitCode
@@ -61,10 +61,11 @@ class Report:
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.status is Status.ERROR]
 
-    def exit_code(self, fail_on: Severity | None, fail_on_error: bool) -> int:
+    def exit_code(self, fail_on: Severity | None, fail_on_error: bool, accepted: Collection[str] = frozenset()) -> int:
         """0 when nothing at or above `fail_on` fails; 1 otherwise. With `fail_on_error`, ERROR
-        results and collection errors fail too."""
-        if self.failures_at_or_above(fail_on):
+        results and collection errors fail too. `accepted`: fingerprints that were failing
+        already in a baseline; they are reported but do not fail the run. MUTED never fails."""
+        if any(f.fingerprint not in accepted for f in self.failures_at_or_above(fail_on)):
             return ExitCode.FINDINGS
         if fail_on_error and (self.errors or self.inventory.issues):
             return ExitCode.FINDINGS

@@ -12,12 +12,14 @@ from cloudaudit.engine.rule import Rule, RuleSpec
 from cloudaudit.engine.ruleset import (
     ParamOverrides,
     Selection,
+    SeverityOverrides,
     compile_rules,
     evaluate,
     needed_paths,
     select_rules,
 )
 from cloudaudit.errors import ScanCannotRun
+from cloudaudit.frameworks import Framework, compliance_summary
 from cloudaudit.inventory import Inventory, merge
 from cloudaudit.model import CollectionIssue
 from cloudaudit.progress import Progress
@@ -47,12 +49,13 @@ def prepare_rules(
     rules_dirs: Sequence[str] = (),
     selection: Selection = Selection(),
     overrides: ParamOverrides = ParamOverrides(),
+    severities: SeverityOverrides = SeverityOverrides(),
 ) -> RuleBook:
     """Load, validate, select and compile, once per run. Raises InputError on any problem."""
     specs = load_rule_specs(rules_dirs)
     selected = select_rules(specs, selection)
-    rules = compile_rules(selected, overrides, all_specs=specs)
-    return RuleBook(specs, selected, rules)
+    rules = compile_rules(selected, overrides, all_specs=specs, severities=severities)
+    return RuleBook(specs, tuple(rule.spec for rule in rules), rules)
 
 
 def now() -> str:
@@ -65,8 +68,11 @@ def collect(
     workers: int,
     progress: Progress,
     tenant: str | None = None,
+    also_read: frozenset[str] = frozenset(),
 ) -> Inventory:
     """Collect from every target. `rules` decides what is read; None reads everything.
+    `also_read`: paths to read on every resource type the rules check, though no rule reads
+    them (`tags`, when a suppression matches on tags).
 
     An account that cannot be read at all (expired credentials...) is reported and the others
     go on; only when no account could be read does the scan stop with ScanCannotRun.
@@ -75,7 +81,7 @@ def collect(
     parts: list[Inventory] = []
     failures: list[ScanCannotRun] = []
     for target in targets:
-        plan = CollectionPlan(needed_paths(rules, target.provider) if rules is not None else None)
+        plan = CollectionPlan(_plan_needs(rules, target.provider, also_read))
         provider = provider_class(target.provider)(target.settings, workers)
         try:
             result = provider.collect(plan, progress)
@@ -101,14 +107,21 @@ def collect(
     return inventory
 
 
+def _plan_needs(rules: Sequence[Rule] | None, provider: str, also_read: frozenset[str]) -> dict[str, frozenset[str]] | None:
+    if rules is None:
+        return None
+    return {rtype: paths | also_read for rtype, paths in needed_paths(rules, provider).items()}
+
+
 def build_report(
     inventory: Inventory,
     book: RuleBook,
     started_at: str | None = None,
     standard: str | None = None,
+    frameworks: Sequence[Framework] = (),
 ) -> Report:
     findings = evaluate(book.rules, inventory.resources)
-    return Report(
+    report = Report(
         scan_id=str(uuid.uuid4()),
         inventory=inventory,
         findings=findings,
@@ -117,3 +130,6 @@ def build_report(
         finished_at=now(),
         standard=standard,
     )
+    if frameworks:
+        report.extra["compliance"] = [compliance_summary(f, report.findings) for f in frameworks]
+    return report

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 PROVIDER_PACKAGES = {
     "aws": "cloudaudit.providers.aws",
+    "azure": "cloudaudit.providers.azure",
+    "gcp": "cloudaudit.providers.gcp",
 }
 
 

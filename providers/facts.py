@@ -9,6 +9,7 @@ that fact then gives ERROR results and never reads as "not configured".
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
@@ -163,3 +164,29 @@ def plan_fetchers(
         if fetcher.name in chosen:
             place(fetcher.name)
     return FetchPlan(tuple(ordered))
+
+
+class SharedReads:
+    """Reads that many resources need but that are made once: a KMS key's manager, a region's
+    AWS Backup inventory, an account's trails. Thread-safe; a failure is remembered too, so
+    every resource that needs it gets the same ReadFailure without asking again."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Any, read: Callable[[], Any]) -> Any:
+        """The value of `read()` for `key`, computed once; raises its ReadFailure each time."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                try:
+                    self._values[key] = read()
+                except ReadFailure as failure:
+                    self._values[key] = failure
+        value = self._values[key]
+        if isinstance(value, ReadFailure):
+            raise value
+        return value

@@ -14,12 +14,17 @@ from typing import Iterator
 
 import pytest
 
+from cloudaudit.demo import moto_gaps
+from tests.support.browser import chromium  # noqa: F401  (the session's headless Chromium)
 from tests.support.network import free_port
+from tests.support.practice import practice_inventory  # noqa: F401 - a fixture: the demo practice's inventory, once per session
 
 REPO = Path(__file__).resolve().parent.parent
 
 # moto's server logs every request at INFO; keep failure reports readable.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+# moto lacks AWS Backup's ListProtectedResources: teach it before any backend starts.
+moto_gaps.install_backup_inventory()
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +48,7 @@ def mocked_aws() -> Iterator[None]:
 
     with mock_aws():
         yield
+    moto_gaps.forget_backups()
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +68,7 @@ def aws_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The moto server, emptied, with AWS_ENDPOINT_URL pointing at it."""
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST", data=b"")
     urllib.request.urlopen(request).read()
+    moto_gaps.forget_backups()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     return moto_server
 

@@ -25,7 +25,10 @@ def test_a_bare_bucket_reads_as_not_configured_everywhere():
     assert bucket.region == "eu-west-3" and bucket.account == ACCOUNT
     assert bucket.errors == {}
     p = bucket.properties
-    assert p["encryption"] == {"at_rest": False, "algorithm": None, "key_id": None, "bucket_key": None, "double": False, "key_managed_by": None}
+    assert p["encryption"] == {
+        "at_rest": False, "algorithm": None, "key_id": None, "bucket_key": None, "double": False,
+        "key_managed_by": None, "key_rotation": None,
+    }
     assert p["public_access"]["blocked"] is False
     assert p["public_access"]["policy_public"] is False
     assert p["public_access"]["acl_public"] is False
@@ -34,7 +37,12 @@ def test_a_bare_bucket_reads_as_not_configured_everywhere():
     assert p["transport"] == {"https_only": False, "min_tls_version": None}
     assert p["versioning"] == {"enabled": False, "status": "Disabled", "mfa_delete": False}
     assert p["retention"] == {"object_lock": False, "mode": None, "days": None, "locked": False}
-    assert p["logging"] == {"access_logs": False, "target": None}
+    assert p["logging"] == {"access_logs": False, "target": None, "object_audit": False, "audit_log_bucket": False}
+    assert p["public_access"]["foreign_accounts"] == []
+    assert p["network"] == {"public_access": True}
+    assert p["backup"] == {"protected": False}
+    assert p["threat_detection"] == {"enabled": False}
+    assert p["data_discovery"] == {"enabled": True}, "moto starts with Macie enabled in every region"
     assert p["replication"] == {"enabled": False, "destinations": []}
     assert p["location"] == {"region": "eu-west-3", "type": "region", "data_regions": ["eu-west-3"], "replica_regions": []}
     assert p["lifecycle"] == {"enabled": False, "rule_count": 0}
@@ -127,7 +135,14 @@ def test_object_lock_logging_replication_lifecycle_and_tags():
     archive = by_name(collect())["cabinet-du-parc-archives"]
     p = archive.properties
     assert p["retention"] == {"object_lock": True, "mode": "COMPLIANCE", "days": 3650, "locked": True}
-    assert p["logging"] == {"access_logs": True, "target": "cabinet-du-parc-journaux/cabinet-du-parc-archives/"}
+    assert p["logging"] == {
+        "access_logs": True, "target": "cabinet-du-parc-journaux/cabinet-du-parc-archives/",
+        "object_audit": True, "audit_log_bucket": False,
+    }
+    assert p["encryption"]["algorithm"] == "aws:kms:dsse" and p["encryption"]["double"] is True
+    assert p["encryption"]["key_managed_by"] == "customer" and p["encryption"]["key_rotation"] is True
+    assert p["network"] == {"public_access": False}
+    assert p["backup"] == {"protected": True} and p["threat_detection"] == {"enabled": True}
     assert p["replication"]["destinations"] == [{"bucket": "cabinet-du-parc-archives-replica", "region": "eu-central-1", "account": None}]
     assert p["location"]["data_regions"] == ["eu-west-3", "eu-central-1"]
     assert p["location"]["replica_regions"] == ["eu-central-1"]
@@ -149,9 +164,11 @@ def test_account_resource_root_mfa_and_console_users():
     assert account.id == f"arn:aws:iam::{ACCOUNT}:root"
     assert account.properties["identity"] == {
         "root_mfa": False,
+        "root_hardware_mfa": False,
         "root_access_keys": False,
         "console_users": ["alice", "bob"],
         "users_without_mfa": ["bob"],
+        "access_keys": [],
     }
     moto_gaps.enable_root_mfa(ACCOUNT)
     assert account_resource(collect()).properties["identity"]["root_mfa"] is True

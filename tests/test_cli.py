@@ -122,11 +122,11 @@ def test_demo_shows_the_practice_problems():
     assert result.code == 0, result.err
     out = result.out
     assert "tenant cabinet-du-parc" in out
-    for bucket in ("imagerie (eu-west-3)  11 failed", "export-teleconsultation (us-east-1)  10 failed", "archives (eu-west-3)  14 passed"):
+    for bucket in ("imagerie (eu-west-3)  16 failed", "export-teleconsultation (us-east-1)  17 failed", "archives (eu-west-3)  23 passed"):
         assert f"storage.bucket cabinet-du-parc-{bucket}" in out
     assert "console users without MFA: secretariat" in out
     assert out.index("Summary") < out.index("Fix first")
-    assert "1. [critical] S3 Block Public Access is on for the whole account" in out
+    assert "1. [critical] S3 Block Public Access is on for the whole account: 123456789012" in out
 
 
 def test_demo_json_is_the_findings_document_with_the_problems():

@@ -14,27 +14,50 @@ import pytest
 from cloudaudit.demo import moto_gaps
 from cloudaudit.demo.tenant import PRACTICE, build_practice
 from cloudaudit.providers.aws.session import register_emulator_fixes
+from cloudaudit.scan import prepare_rules
 from tests.conftest import REPO, run_cli_process
 from tests.support.http_proxy import RecordingProxy
 
-BUCKET_RULES = (
-    "storage.encryption-at-rest", "storage.customer-managed-key", "storage.public-access-blocked",
-    "storage.no-public-grants", "storage.acls-disabled", "storage.https-only", "storage.min-tls-1-2",
-    "storage.region-allowed", "storage.replica-region-allowed", "storage.versioning", "aws.s3-mfa-delete",
-    "storage.object-lock", "storage.access-logging", "storage.replication",
-)
-ACCOUNT_RULES = ("aws.account-public-access-block", "aws.root-mfa", "aws.console-users-mfa")
-
-# What the practice's buckets are known to get wrong; every other (rule, bucket) pair passes.
+# What the practice is known to get wrong. Every other (rule, resource) pair passes, except the
+# rules that do not apply: key rotation where the key is AWS's, log immutability off the log bucket.
 EXPECTED_FAILURES = {
-    "dossiers-patients": {"storage.customer-managed-key", "storage.versioning", "aws.s3-mfa-delete", "storage.object-lock", "storage.replication"},
-    "imagerie": set(BUCKET_RULES) - {"storage.encryption-at-rest", "storage.region-allowed", "storage.replica-region-allowed"},
-    "sauvegardes": {"storage.customer-managed-key", "aws.s3-mfa-delete", "storage.object-lock", "storage.access-logging", "storage.replication"},
-    "export-teleconsultation": set(BUCKET_RULES) - {"storage.public-access-blocked", "storage.no-public-grants", "storage.acls-disabled", "storage.replica-region-allowed"},
-    "journaux": {"storage.customer-managed-key", "aws.s3-mfa-delete", "storage.object-lock", "storage.access-logging", "storage.replication"},
+    "dossiers-patients": {
+        "storage.customer-managed-key", "storage.double-encryption", "storage.versioning", "aws.s3-mfa-delete",
+        "storage.object-lock", "storage.replication", "storage.private-network-only",
+    },
+    "imagerie": {
+        "storage.no-public-grants", "storage.public-access-blocked", "storage.acls-disabled", "storage.customer-managed-key",
+        "storage.double-encryption", "storage.https-only", "storage.min-tls-1-2", "storage.versioning", "aws.s3-mfa-delete",
+        "storage.object-lock", "storage.access-logging", "storage.replication", "storage.lifecycle",
+        "storage.object-audit-logging", "storage.private-network-only", "storage.backup-coverage",
+    },
+    "sauvegardes": {
+        "storage.customer-managed-key", "storage.double-encryption", "aws.s3-mfa-delete", "storage.object-lock",
+        "storage.access-logging", "storage.replication", "storage.lifecycle", "storage.object-audit-logging",
+        "storage.private-network-only", "storage.backup-coverage",
+    },
+    "export-teleconsultation": {
+        "storage.encryption-at-rest", "storage.customer-managed-key", "storage.double-encryption", "storage.https-only",
+        "storage.min-tls-1-2", "storage.region-allowed", "storage.versioning", "aws.s3-mfa-delete", "storage.object-lock",
+        "storage.access-logging", "storage.replication", "storage.lifecycle", "storage.object-audit-logging",
+        "storage.private-network-only", "storage.backup-coverage", "storage.threat-detection",
+        "storage.sensitive-data-discovery",
+    },
+    "journaux": {
+        "storage.customer-managed-key", "storage.double-encryption", "aws.s3-mfa-delete", "storage.object-lock",
+        "storage.access-logging", "storage.replication", "storage.object-audit-logging", "storage.private-network-only",
+        "storage.backup-coverage", "storage.audit-log-immutable",
+    },
     "archives": set(),
-    "archives-replica": {"storage.access-logging", "storage.replication"},
+    "archives-replica": {
+        "storage.access-logging", "storage.replication", "storage.double-encryption", "storage.object-audit-logging",
+        "storage.private-network-only", "storage.backup-coverage", "storage.threat-detection",
+        "storage.sensitive-data-discovery",
+    },
+    "123456789012": {"aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa"},
 }
+CUSTOMER_KEYS = {"archives", "archives-replica"}
+LOG_BUCKET = "journaux"
 
 READ_OPERATION = re.compile(r"^(Get|List|Head|Describe)[A-Z]")
 AUTH_OPERATIONS = {"GetCallerIdentity", "AssumeRole"}
@@ -72,12 +95,19 @@ def test_scan_json_document_has_the_right_status_for_every_rule_and_resource(pro
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
 
     seen = statuses(document)
+    specs = prepare_rules().selected
+    bucket_rules = [s.id for s in specs if "storage.bucket" in s.resource_types and "aws" in s.clouds]
+    account_rules = [s.id for s in specs if "cloud.account" in s.resource_types and "aws" in s.clouds]
     expected = {}
     for short, failing in EXPECTED_FAILURES.items():
-        for rule in BUCKET_RULES:
-            expected[(f"{PRACTICE}-{short}", rule)] = "FAIL" if rule in failing else "PASS"
-    for rule in ACCOUNT_RULES:
-        expected[("123456789012", rule)] = "FAIL"
+        name = short if short.isdigit() else f"{PRACTICE}-{short}"
+        for rule in account_rules if short.isdigit() else bucket_rules:
+            status = "FAIL" if rule in failing else "PASS"
+            if rule == "storage.key-rotation" and short not in CUSTOMER_KEYS:
+                status = "NOT_APPLICABLE"
+            if rule == "storage.audit-log-immutable" and short != LOG_BUCKET:
+                status = "NOT_APPLICABLE"
+            expected[(name, rule)] = status
     assert seen == expected
 
     assert document["scan"]["accounts"] == [{"provider": "aws", "id": "123456789012", "name": ""}]
@@ -133,8 +163,8 @@ def test_table_output_groups_by_resource_and_fits_100_columns(practice):
     assert max(len(line) for line in lines) <= 100
     headers = [line for line in lines if line.startswith(("storage.bucket ", "cloud.account "))]
     assert len(headers) == 8
-    # Most serious first: the account (critical failures), the clean archive last.
-    assert headers[0].startswith("cloud.account")
+    # Most serious first: the public bucket (two critical failures, most failures), the clean archive last.
+    assert headers[0].startswith(f"storage.bucket {PRACTICE}-imagerie ")
     assert headers[-1].startswith(f"storage.bucket {PRACTICE}-archives ")
     assert "Summary" in lines and "Fix first" in lines
     assert "\x1b[" not in result.out, "no colour codes into a pipe"
@@ -148,6 +178,7 @@ def test_table_output_groups_by_resource_and_fits_100_columns(practice):
         (["--fail-on", "critical"], 1),
         (["--rule", "storage.encryption-at-rest", "--rule", "storage.region-allowed", "--fail-on", "critical"], 0),
         (["--severity", "critical", "--exclude-rule", "aws.*", "--exclude-rule", "storage.no-public-grants", "--exclude-rule", "storage.public-access-blocked"], 0),
+        (["--category", "residency", "--fail-on", "high"], 1),
     ],
 )
 def test_exit_code_follows_fail_on_and_selection(practice, options, code):

@@ -223,3 +223,24 @@ class TestMessages:
         rule = make_rule(**{"assert": {"eq": {"path": "encryption.at_rest", "value": True}}})
         finding = rule.evaluate(bucket({"encryption": {"at_rest": False}}))
         assert finding.evidence == {"encryption.at_rest": False}
+
+
+def test_messages_and_remediation_per_cloud():
+    rule = make_rule(
+        resource=["storage.bucket", "storage.account"],
+        message={"fail": "not encrypted", "azure": {"fail": "storage account not encrypted"}},
+        remediation={
+            "text": "Turn on default encryption.",
+            "aws": {"console": "S3 > bucket > Properties > Default encryption"},
+            "azure": {"text": "Use a Key Vault key.", "cli": "az storage account update --encryption-key-source Microsoft.Keyvault"},
+        },
+        **{"assert": {"eq": {"path": "encryption.at_rest", "value": True}}},
+    )
+    s3 = rule.evaluate(bucket({"encryption": {"at_rest": False}}))
+    azure = rule.evaluate(bucket({"encryption": {"at_rest": False}}, provider="azure", type="storage.account"))
+    assert s3.message == "not encrypted"
+    assert s3.remediation == "Turn on default encryption.\nConsole: S3 > bucket > Properties > Default encryption"
+    assert azure.message == "storage account not encrypted"
+    assert azure.remediation == "Use a Key Vault key.\nCLI: az storage account update --encryption-key-source Microsoft.Keyvault"
+    documented = rule.spec.remediation.render()
+    assert documented.startswith("Turn on default encryption.\nAWS:\n  Console: S3") and "AZURE:\n  Use a Key Vault key." in documented

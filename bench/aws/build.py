@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping, Sequence
 
-from bench.aws.tenant import ACCOUNT_ID, BLOCK_FLAGS, BucketSpec, TenantPlan
+from bench.aws.tenant import ACCOUNT_ID, BLOCK_FLAGS, PARTNER_ACCOUNT, BucketSpec, TenantPlan
 
 ClientFactory = Callable[[str, str], Any]
 """(service, region) -> boto3 client."""
@@ -117,6 +117,11 @@ def _configure(client: ClientFactory, bucket: BucketSpec, keys: CustomerKeys) ->
     if bucket.replicate_to:
         s3.put_bucket_replication(Bucket=name, ReplicationConfiguration=_replication(bucket.replicate_to))
         calls += 1
+    if bucket.lifecycle:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+            {"ID": "expire-old-versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 365}}]})
+        calls += 1
     if bucket.tags:
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in bucket.tags.items()]})
         calls += 1
@@ -149,6 +154,11 @@ def _statements(bucket: BucketSpec) -> list[dict[str, Any]]:
         statements.append(
             {"Sid": "DenyOldTls", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": both,
              "Condition": {"NumericLessThan": {"s3:TlsVersion": bucket.min_tls}}}
+        )
+    if bucket.partner_access:
+        statements.append(
+            {"Sid": "PartnerReads", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
+             "Action": "s3:GetObject", "Resource": both[1]}
         )
     if bucket.log_target:
         statements.append(

@@ -26,13 +26,22 @@ BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "Rest
 MIN_RETENTION_DAYS = 7
 """storage.object-lock's default min_retention_days."""
 
+PARTNER_ACCOUNT = "111122223333"
+"""Another AWS account that some bucket policies grant access to."""
+
 BUCKET_RULES = (
     "storage.encryption-at-rest", "storage.customer-managed-key", "storage.public-access-blocked",
     "storage.no-public-grants", "storage.acls-disabled", "storage.https-only", "storage.min-tls-1-2",
     "storage.region-allowed", "storage.replica-region-allowed", "storage.versioning", "aws.s3-mfa-delete",
-    "storage.object-lock", "storage.access-logging", "storage.replication",
+    "storage.object-lock", "storage.access-logging", "storage.replication", "storage.lifecycle",
+    "storage.no-cross-account-access", "storage.private-network-only", "storage.double-encryption",
+    "storage.key-rotation", "storage.audit-log-immutable", "storage.backup-coverage",
+    "storage.object-audit-logging", "storage.sensitive-data-discovery", "storage.threat-detection",
 )
-ACCOUNT_RULES = ("aws.account-public-access-block", "aws.root-mfa", "aws.console-users-mfa")
+ACCOUNT_RULES = (
+    "aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa",
+    "aws.access-key-rotation",
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,9 @@ class BucketSpec:
     log_target: bool = False
     """Receives the access logs of its region (its policy lets S3 log delivery write)."""
     tags: dict[str, str] = field(default_factory=dict)
+    lifecycle: bool = False
+    partner_access: bool = False
+    """The policy lets PARTNER_ACCOUNT read objects."""
 
     @property
     def versioned(self) -> bool:
@@ -84,7 +96,7 @@ class BucketSpec:
 
     @property
     def has_policy(self) -> bool:
-        return self.public_policy or self.https_only or self.min_tls is not None or self.log_target
+        return self.public_policy or self.https_only or self.min_tls is not None or self.log_target or self.partner_access
 
 
 @dataclass(frozen=True)
@@ -137,27 +149,35 @@ def _mixed_bucket(rng: random.Random, name: str, targets: dict[str, str]) -> Buc
         elsewhere = [t for r, t in targets.items() if r != region]
         replicate_to = rng.choice(elsewhere) if elsewhere else None
     tags = {"data": rng.choice(("patient-records", "imaging", "backups", "exports"))} if rng.random() < 0.6 else {}
+    lifecycle = rng.random() < 0.4
+    partner_access = rng.random() < 0.15
     return BucketSpec(
         name, region, encryption, block_flags, ownership, public_acl, public_policy, https_only, min_tls,
-        versioning, mfa_delete, lock, logs_to, replicate_to, False, tags,
+        versioning, mfa_delete, lock, logs_to, replicate_to, False, tags, lifecycle, partner_access,
     )
 
 
 def expected_statuses(plan: TenantPlan) -> dict[tuple[str, str], str]:
-    """(resource name, rule id) -> PASS or FAIL, for every bucket rule and the account rules."""
+    """(resource name, rule id) -> PASS, FAIL or NOT_APPLICABLE, for every bucket rule and the
+    account rules."""
     expected: dict[tuple[str, str], str] = {}
     regions = {b.name: b.region for b in plan.buckets}
     for bucket in plan.buckets:
         for rule, passes in _bucket_verdicts(bucket, regions).items():
-            expected[(bucket.name, rule)] = "PASS" if passes else "FAIL"
-    # The account: no account-wide block, moto always reports no root MFA, no console users.
+            expected[(bucket.name, rule)] = "NOT_APPLICABLE" if passes is None else "PASS" if passes else "FAIL"
+    # The account: no account-wide block, moto always reports no root MFA, no IAM users.
     expected[(ACCOUNT_ID, "aws.account-public-access-block")] = "FAIL"
     expected[(ACCOUNT_ID, "aws.root-mfa")] = "FAIL"
+    expected[(ACCOUNT_ID, "aws.root-hardware-mfa")] = "FAIL"
     expected[(ACCOUNT_ID, "aws.console-users-mfa")] = "PASS"
+    expected[(ACCOUNT_ID, "aws.access-key-rotation")] = "PASS"
     return expected
 
 
-def _bucket_verdicts(bucket: BucketSpec, regions: dict[str, str]) -> dict[str, bool]:
+def _bucket_verdicts(bucket: BucketSpec, regions: dict[str, str]) -> dict[str, bool | None]:
+    """True (PASS), False (FAIL) or None (NOT_APPLICABLE) for each bucket rule. The tenant has
+    no CloudTrail trail, AWS Backup plan or GuardDuty, no VPC-only policy, no DSSE-KMS,
+    and its customer keys keep moto's default of no rotation."""
     retention_days = bucket.lock.retention_days if bucket.lock else None
     replica_regions = {regions[bucket.replicate_to]} if bucket.replicate_to else set()
     return {
@@ -175,4 +195,14 @@ def _bucket_verdicts(bucket: BucketSpec, regions: dict[str, str]) -> dict[str, b
         "storage.object-lock": bucket.lock is not None and retention_days is not None and retention_days >= MIN_RETENTION_DAYS,
         "storage.access-logging": bucket.logs_to is not None,
         "storage.replication": bucket.replicate_to is not None,
+        "storage.lifecycle": bucket.lifecycle,
+        "storage.no-cross-account-access": not bucket.partner_access,
+        "storage.private-network-only": False,
+        "storage.double-encryption": False,
+        "storage.key-rotation": False if bucket.encryption == "customer-kms" else None,
+        "storage.audit-log-immutable": None,
+        "storage.backup-coverage": False,
+        "storage.object-audit-logging": False,
+        "storage.sensitive-data-discovery": True,  # moto's GetMacieSession answers ENABLED
+        "storage.threat-detection": False,
     }

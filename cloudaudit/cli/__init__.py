@@ -10,6 +10,9 @@ import click
 
 from cloudaudit import __version__
 from cloudaudit.cli.demo_cmd import demo
+from cloudaudit.cli.diff_cmd import diff_command
+from cloudaudit.cli.frameworks_cmd import frameworks_group
+from cloudaudit.cli.notify_cmd import notify_command
 from cloudaudit.cli.rules_cmd import rules_group
 from cloudaudit.cli.scan_cmd import collect_command, evaluate_command, scan
 from cloudaudit.errors import CloudauditError, ExitCode
@@ -33,8 +36,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
       cloudaudit rules list                        # what is checked
 
     \b
-    Exit codes: 0 nothing failed at or above --fail-on; 1 checks failed; 2 bad input
-    (usage, config, rules); 3 the scan could not run (credentials, network).
+    Exit codes: 0 nothing failed at or above --fail-on; 1 checks failed (with --baseline:
+    new ones; MUTED never); 2 bad input (usage, config, rules, suppressions); 3 the scan
+    could not run (credentials, network) or a webhook delivery failed; 4 internal error.
     """
     ctx.obj = {"debug": debug}
 
@@ -44,6 +48,9 @@ cli.add_command(collect_command)
 cli.add_command(evaluate_command)
 cli.add_command(demo)
 cli.add_command(rules_group)
+cli.add_command(frameworks_group)
+cli.add_command(diff_command)
+cli.add_command(notify_command)
 
 
 def main() -> None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator
+from typing import Any, Iterator
 
 import click
 
-from cloudaudit.cli.common import output_targets, write_reports
-from cloudaudit.cli.options import DEFAULT_WORKERS
+from cloudaudit.cli.common import output_targets_from, rules_for_run, write_reports
+from cloudaudit.cli.options import DEFAULT_WORKERS, report_destinations
 from cloudaudit.errors import ScanCannotRun
-from cloudaudit.outputs import FORMATS
 from cloudaudit.progress import progress_for
-from cloudaudit.scan import Target, build_report, collect, now, prepare_rules
+from cloudaudit.scan import Target, build_report, collect, now
 
 _AWS_ENVIRONMENT = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
@@ -24,10 +23,11 @@ _AWS_ENVIRONMENT = (
 
 
 @click.command()
-@click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)), default="table", show_default=True, help="Report format.")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]PATH", help="Write the report to PATH; FORMAT:PATH adds another format.")
+@report_destinations(default_format="table")
 @click.option("--show-passed", is_flag=True, help="Also list the checks that pass.")
-def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool) -> None:
+@click.option("--standard", metavar="NAME", help="Parameters and severities of a standard: hds, gdpr, hipaa.")
+@click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Add a framework's compliance summary, e.g. hds (repeatable).")
+def demo(show_passed: bool, standard: str | None, frameworks: tuple[str, ...], **destinations: Any) -> None:
     """Scan the AWS account of a small medical practice, built offline in moto.
 
     Nothing leaves this machine and no AWS account is needed: moto answers the same boto3
@@ -41,16 +41,17 @@ def demo(format_name: str, outputs: tuple[str, ...], show_passed: bool) -> None:
     from cloudaudit.demo import moto_gaps
     from cloudaudit.demo.tenant import PRACTICE, build_practice
 
-    book = prepare_rules()
-    targets = output_targets(format_name, outputs, sys.stdout.isatty())
+    moto_gaps.install_backup_inventory()
+    run = rules_for_run({"standard": standard, "frameworks": frameworks}, None)
+    targets = output_targets_from(destinations, sys.stdout.isatty())
     with _isolated_aws_environment(), mock_aws(), moto_gaps.mfa_delete_reported():
         import boto3
 
         session = boto3.session.Session()
         build_practice(lambda service, region: session.client(service, region_name=region))
         started = now()
-        inventory = collect([Target("aws", {})], book.rules, DEFAULT_WORKERS, progress_for(sys.stderr), tenant=PRACTICE)
-    report = build_report(inventory, book, started_at=started)
+        inventory = collect([Target("aws", {})], run.book.rules, DEFAULT_WORKERS, progress_for(sys.stderr), tenant=PRACTICE)
+    report = build_report(inventory, run.book, started, run.standard.id if run.standard else None, run.frameworks)
     write_reports(report, targets, show_passed)
 
 

@@ -10,11 +10,14 @@ from typing import Sequence
 import click
 from tabulate import tabulate
 
+from cloudaudit.atomic import write_text_atomic
 from cloudaudit.engine.examples import run_all_examples
 from cloudaudit.engine.loader import bundled_rule_files, load_rule_specs, parse_rule_files, user_rule_files
 from cloudaudit.engine.rule import RuleSpec
 from cloudaudit.engine.ruleset import compile_rules
 from cloudaudit.errors import ExitCode, InputError
+from cloudaudit.frameworks import load_frameworks
+from cloudaudit.rule_docs import render_rule_reference
 
 rules_dir_option = click.option(
     "--rules-dir", "rules_dirs", multiple=True, type=click.Path(), help="Also load your rules from here (repeatable)."
@@ -133,3 +136,15 @@ def test_rules(paths: Sequence[str], verbose: bool) -> None:
     click.echo(f"{len(results) - len(failed)}/{len(results)} rules pass their {examples} examples")
     if failed:
         sys.exit(ExitCode.FINDINGS)
+
+
+@rules_group.command("docs")
+@click.option("--output", "-o", metavar="PATH", help="Write the Markdown here, atomically (default: stdout).")
+def rules_docs(output: str | None) -> None:
+    """A Markdown reference of every bundled rule: severity, clouds, frameworks, remediation."""
+    text = render_rule_reference(load_rule_specs(), dict(load_frameworks()))
+    if output:
+        write_text_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

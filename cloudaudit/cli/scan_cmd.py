@@ -9,14 +9,14 @@ import click
 
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.cli.common import (
-    fail_on_from,
-    output_targets,
-    rulebook_from,
+    output_targets_from,
+    rules_for_run,
     targets_from,
     tenant_from,
     write_reports,
 )
-from cloudaudit.cli.options import output_options, provider_selection_options, rule_options
+from cloudaudit.cli.options import output_options, provider_selection_options, review_options, rule_options, webhook_options
+from cloudaudit.cli.review import WEBHOOK_PREFIX, finish, review, review_plan
 from cloudaudit.errors import InputError
 from cloudaudit.inventory import Inventory
 from cloudaudit.progress import progress_for
@@ -27,6 +27,8 @@ from cloudaudit.scan import build_report, collect, now
 @provider_selection_options
 @rule_options
 @output_options
+@review_options
+@webhook_options(WEBHOOK_PREFIX)
 def scan(**options: Any) -> None:
     """Collect from the cloud and check every rule: the usual command.
 
@@ -35,16 +37,21 @@ def scan(**options: Any) -> None:
       cloudaudit scan --provider aws --profile practice --region eu-west-3
       cloudaudit scan --config tenants.yaml --tenant cabinet-martin --format json -o findings.json
       cloudaudit scan --provider aws --severity high --fail-on high      # a CI gate
+      cloudaudit scan --provider aws --suppressions accepted.yaml --baseline last.json
     """
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
+    run = rules_for_run(options, tenant)
+    plan = review_plan(options, run.book)
     targets = targets_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
-    inventory = collect(targets, book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None)
-    report = build_report(inventory, book, started_at=started)
+    inventory = collect(
+        targets, run.book.rules, options["workers"], progress_for(sys.stderr), tenant.name if tenant else None,
+        also_read=plan.also_read,
+    )
+    report = review(build_report(inventory, run.book, started, run.standard.id if run.standard else None, run.frameworks), plan)
     write_reports(report, outputs, options["show_passed"])
-    sys.exit(report.exit_code(fail_on_from(options["fail_on"]), options["fail_on_error"]))
+    sys.exit(finish(report, plan, options))
 
 
 @click.command("collect")
@@ -78,12 +85,15 @@ def collect_command(**options: Any) -> None:
 @click.argument("inventory_path", metavar="INVENTORY.json", type=click.Path(dir_okay=False))
 @rule_options
 @output_options
+@review_options
+@webhook_options(WEBHOOK_PREFIX)
 def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
-    book = rulebook_from(options, tenant)
-    outputs = output_targets(options["format_name"], options["outputs"], sys.stdout.isatty())
+    run = rules_for_run(options, tenant)
+    plan = review_plan(options, run.book)
+    outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
-    report = build_report(inventory, book)
+    report = review(build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks), plan)
     write_reports(report, outputs, options["show_passed"])
-    sys.exit(report.exit_code(fail_on_from(options["fail_on"]), options["fail_on_error"]))
+    sys.exit(finish(report, plan, options))

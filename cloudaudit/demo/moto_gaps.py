@@ -9,6 +9,7 @@ They work with moto running in the same process (mock_aws or ThreadedMotoServer)
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any, Iterator
 
 _MFA_DELETE_ATTRIBUTE = "_cloudaudit_mfa_delete"
@@ -51,3 +52,33 @@ def enable_root_mfa(account_id: str, enabled: bool = True) -> None:
     from moto.iam.models import iam_backends
 
     iam_backends[account_id]["aws"].account_summary._account_mfa_enabled = 1 if enabled else 0
+
+
+_BACKED_UP: dict[tuple[str, str], list[str]] = {}
+_BACKUP_PATH = "{0}/resources/?$"
+
+
+def install_backup_inventory() -> None:
+    """Teach moto AWS Backup's ListProtectedResources, which it lacks, answering from the
+    resources marked with `protect_with_backup`. Idempotent; adds an API, changes none."""
+    from moto.backup import urls
+    from moto.backup.responses import BackupResponse
+
+    if _BACKUP_PATH in urls.url_paths:
+        return
+
+    def list_protected_resources(self: Any) -> str:
+        arns = _BACKED_UP.get((self.current_account, self.region), [])
+        results = [{"ResourceArn": arn, "ResourceType": "S3", "ResourceName": arn.split(":::")[-1]} for arn in arns]
+        return json.dumps({"Results": results})
+
+    BackupResponse.list_protected_resources = list_protected_resources
+    urls.url_paths[_BACKUP_PATH] = urls.response.dispatch
+
+
+def protect_with_backup(account_id: str, region: str, resource_arn: str) -> None:
+    _BACKED_UP.setdefault((account_id, region), []).append(resource_arn)
+
+
+def forget_backups() -> None:
+    _BACKED_UP.clear()

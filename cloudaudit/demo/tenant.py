@@ -26,7 +26,8 @@ class BucketSetup:
     region: str
     purpose: str
     encryption: str | None = "AES256"
-    """None, 'AES256' (SSE-S3), 'aws-kms' (AWS-managed key) or 'customer-kms'."""
+    """None, 'AES256' (SSE-S3), 'aws-kms' (AWS-managed key), 'customer-kms' or 'customer-dsse'
+    (two layers, DSSE-KMS); customer keys rotate."""
     versioning: bool = False
     mfa_delete: bool = False
     object_lock_days: int | None = None
@@ -38,6 +39,12 @@ class BucketSetup:
     access_logs_to: str | None = None
     replicate_to: str | None = None
     lifecycle: bool = False
+    private_network_only: bool = False
+    """A policy denying requests that do not come through the practice's S3 VPC endpoint."""
+    backed_up: bool = False
+    """Protected by AWS Backup."""
+    object_audit: bool = False
+    """The practice's trail records reads and writes of its objects."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -45,7 +52,7 @@ PRACTICE_BUCKETS: tuple[BucketSetup, ...] = (
     BucketSetup(
         f"{PRACTICE}-dossiers-patients", "eu-west-3", "patient records",
         encryption="AES256", secure_transport=True, access_logs_to=f"{PRACTICE}-journaux",
-        tags={"data": "patient-records"},
+        backed_up=True, object_audit=True, lifecycle=True, tags={"data": "patient-records"},
     ),
     BucketSetup(
         f"{PRACTICE}-imagerie", "eu-west-3", "scans and X-ray images shared with a lab",
@@ -66,9 +73,10 @@ PRACTICE_BUCKETS: tuple[BucketSetup, ...] = (
     ),
     BucketSetup(
         f"{PRACTICE}-archives", "eu-west-3", "ten-year archive of closed records",
-        encryption="customer-kms", versioning=True, mfa_delete=True, object_lock_days=3650,
+        encryption="customer-dsse", versioning=True, mfa_delete=True, object_lock_days=3650,
         secure_transport=True, access_logs_to=f"{PRACTICE}-journaux",
-        replicate_to=f"{PRACTICE}-archives-replica", lifecycle=True, tags={"data": "archive"},
+        replicate_to=f"{PRACTICE}-archives-replica", lifecycle=True, private_network_only=True,
+        backed_up=True, object_audit=True, tags={"data": "archive"},
     ),
     BucketSetup(
         f"{PRACTICE}-archives-replica", "eu-central-1", "replica of the archive in a second EU region",
@@ -76,6 +84,12 @@ PRACTICE_BUCKETS: tuple[BucketSetup, ...] = (
         secure_transport=True, access_logs_to=None, lifecycle=True, tags={"data": "archive"},
     ),
 )
+
+AUDIT_TRAIL = f"{PRACTICE}-audit"
+"""A multi-region trail writing to the log bucket; data events only for the buckets that ask."""
+SECURITY_SERVICES_REGION = "eu-west-3"
+"""GuardDuty S3 protection and Macie run here only, as in many small practices."""
+VPC_ENDPOINT = "vpce-0a1b2c3d4e5f60718"
 
 CONSOLE_USERS = (
     ("secretariat", False),
@@ -97,6 +111,11 @@ def build_practice(client: ClientFactory, account_id: str = ACCOUNT_ID, root_mfa
         _configure_bucket(client, setup)
         if setup.mfa_delete:
             moto_gaps.enable_mfa_delete(account_id, setup.name)
+    for setup in PRACTICE_BUCKETS:
+        if setup.backed_up:
+            moto_gaps.protect_with_backup(account_id, setup.region, f"arn:aws:s3:::{setup.name}")
+    _create_audit_trail(client)
+    _set_up_security_services(client)
     _create_users(client)
     moto_gaps.enable_root_mfa(account_id, root_mfa)
     client("s3control", "us-east-1").put_public_access_block(
@@ -124,9 +143,12 @@ def _configure_bucket(client: ClientFactory, setup: BucketSetup) -> None:
     s3 = client("s3", setup.region)
     name = setup.name
     if setup.encryption:
-        default: dict[str, Any] = {"SSEAlgorithm": "AES256" if setup.encryption == "AES256" else "aws:kms"}
-        if setup.encryption == "customer-kms":
-            key = client("kms", setup.region).create_key(Description=f"{name} key")["KeyMetadata"]["Arn"]
+        algorithm = {"AES256": "AES256", "customer-dsse": "aws:kms:dsse"}.get(setup.encryption, "aws:kms")
+        default: dict[str, Any] = {"SSEAlgorithm": algorithm}
+        if setup.encryption.startswith("customer-"):
+            kms = client("kms", setup.region)
+            key = kms.create_key(Description=f"{name} key")["KeyMetadata"]["Arn"]
+            kms.enable_key_rotation(KeyId=key)
             default["KMSMasterKeyID"] = key
         s3.put_bucket_encryption(
             Bucket=name,
@@ -176,7 +198,21 @@ def _configure_bucket(client: ClientFactory, setup: BucketSetup) -> None:
                 "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
             },
         ]
+    if setup.private_network_only:
+        statements.append(
+            {
+                "Sid": "OnlyThroughThePracticeEndpoint", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": VPC_ENDPOINT}},
+            }
+        )
     if name.endswith("-journaux"):
+        statements.append(
+            {
+                "Sid": "CloudTrailWrites", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["s3:GetBucketAcl", "s3:PutObject"], "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            }
+        )
         statements.append(
             {
                 "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
@@ -216,6 +252,30 @@ def _configure_bucket(client: ClientFactory, setup: BucketSetup) -> None:
         )
     if setup.tags:
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in setup.tags.items()]})
+
+
+def _create_audit_trail(client: ClientFactory) -> None:
+    log_bucket = next(b for b in PRACTICE_BUCKETS if b.name.endswith("-journaux"))
+    cloudtrail = client("cloudtrail", log_bucket.region)
+    cloudtrail.create_trail(Name=AUDIT_TRAIL, S3BucketName=log_bucket.name, IsMultiRegionTrail=True)
+    cloudtrail.start_logging(Name=AUDIT_TRAIL)
+    audited = [f"arn:aws:s3:::{b.name}/" for b in PRACTICE_BUCKETS if b.object_audit]
+    cloudtrail.put_event_selectors(
+        TrailName=AUDIT_TRAIL,
+        EventSelectors=[
+            {"ReadWriteType": "All", "IncludeManagementEvents": True,
+             "DataResources": [{"Type": "AWS::S3::Object", "Values": audited}]}
+        ],
+    )
+
+
+def _set_up_security_services(client: ClientFactory) -> None:
+    client("guardduty", SECURITY_SERVICES_REGION).create_detector(
+        Enable=True, Features=[{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]
+    )
+    # moto starts with Macie on everywhere; the practice only turned it on in one region.
+    for region in sorted({b.region for b in PRACTICE_BUCKETS} - {SECURITY_SERVICES_REGION}):
+        client("macie2", region).disable_macie()
 
 
 def _create_users(client: ClientFactory) -> None:

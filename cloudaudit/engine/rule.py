@@ -17,6 +17,7 @@ from cloudaudit.engine.expressions import (
 )
 from cloudaudit.engine.params import ParamDeclaration
 from cloudaudit.model import (
+    PROVIDERS,
     ComplianceRef,
     Finding,
     Resource,
@@ -29,22 +30,58 @@ from cloudaudit.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
+class HowToFix:
+    """Where and how to apply a fix, on one cloud."""
+
+    text: str | None = None
+    """What to do, when it differs from the rule's general text."""
+    console: str | None = None
+    cli: str | None = None
+    terraform: str | None = None
+
+
+@dataclass(frozen=True)
 class Remediation:
     text: str
     console: str | None = None
     cli: str | None = None
     terraform: str | None = None
+    clouds: Mapping[str, HowToFix] = field(default_factory=dict)
+    """Per provider (aws, azure, gcp): the console path, CLI and Terraform for that cloud."""
 
-    def render(self) -> str:
-        """One text for reports: what to do, then where and how."""
-        parts = [self.text]
-        if self.console:
-            parts.append(f"Console: {self.console}")
-        if self.cli:
-            parts.append(f"CLI: {self.cli}")
-        if self.terraform:
-            parts.append(f"Terraform: {self.terraform}")
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any]) -> "Remediation":
+        clouds = {name: HowToFix(**body[name]) for name in PROVIDERS if name in body}
+        general = {key: body[key] for key in ("text", "console", "cli", "terraform") if key in body}
+        return cls(clouds=clouds, **general)
+
+    def render(self, provider: str | None = None) -> str:
+        """One text for a finding on `provider`: what to do, then where and how. With no
+        provider (rule documentation), the general text followed by each cloud's."""
+        if provider is not None:
+            specific = self.clouds.get(provider, HowToFix())
+            return _how_to(
+                specific.text or self.text,
+                specific.console or self.console,
+                specific.cli or self.cli,
+                specific.terraform or self.terraform,
+            )
+        parts = [_how_to(self.text, self.console, self.cli, self.terraform)]
+        for name, specific in self.clouds.items():
+            section = _how_to(specific.text, specific.console, specific.cli, specific.terraform)
+            parts.append(f"{name.upper()}:\n" + "\n".join("  " + line for line in section.splitlines()))
         return "\n".join(parts)
+
+
+def _how_to(text: str | None, console: str | None, cli: str | None, terraform: str | None) -> str:
+    parts = [text] if text else []
+    if console:
+        parts.append(f"Console: {console}")
+    if cli:
+        parts.append(f"CLI: {cli}")
+    if terraform:
+        parts.append(f"Terraform: {terraform}")
+    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -68,7 +105,8 @@ class RuleSpec:
     params: Mapping[str, ParamDeclaration] = field(default_factory=dict)
     applies_if: Mapping[str, Any] | None = None
     on_missing: str = "error"
-    message: Mapping[str, str] = field(default_factory=dict)
+    message: Mapping[str, Any] = field(default_factory=dict)
+    """pass/fail templates, and per-provider overrides under aws/azure/gcp."""
     references: tuple[str, ...] = ()
     compliance: tuple[ComplianceRef, ...] = ()
     examples: tuple[Mapping[str, Any], ...] = ()
@@ -83,7 +121,7 @@ class RuleSpec:
             severity=Severity(doc["severity"]),
             categories=tuple(doc["categories"]),
             assert_expr=doc["assert"],
-            remediation=Remediation(**doc["remediation"]),
+            remediation=Remediation.from_document(doc["remediation"]),
             source=source,
             bundled=bundled,
             description=doc.get("description", ""),
@@ -168,7 +206,10 @@ class Rule:
     applies: Evaluator | None
     paths: Mapping[str, PropertyPath]
     """Absolute paths the rule reads: they feed the collection plan and the finding's evidence."""
-    templates: Mapping[str, _Template]
+    templates: Mapping[tuple[str | None, str], _Template]
+    """(provider or None, 'pass'|'fail') -> message template; a provider's own wins."""
+    remediations: Mapping[str, str]
+    """Provider -> the remediation text its findings carry, rendered once."""
 
     @property
     def id(self) -> str:
@@ -184,11 +225,6 @@ class Rule:
     def _ref(self) -> RuleRef:
         return self.spec.ref
 
-    @cached_property
-    def _remediation(self) -> str:
-        """Rendered once: every finding of the rule shares the one string."""
-        return self.spec.remediation.render()
-
     def evaluate(self, resource: Resource) -> Finding:
         status, message = self._judge(resource)
         return Finding(
@@ -197,7 +233,7 @@ class Rule:
             status=status,
             severity=self.spec.severity,
             message=message,
-            remediation=self._remediation,
+            remediation=self.remediations.get(resource.provider) or self.spec.remediation.render(resource.provider),
             compliance=self.spec.compliance,
             evidence=self._evidence(resource),
         )
@@ -219,7 +255,7 @@ class Rule:
         return Status.ERROR, outcome.describe()
 
     def _message(self, kind: str, resource: Resource, outcome: Outcome) -> str:
-        template = self.templates.get(kind)
+        template = self.templates.get((resource.provider, kind)) or self.templates.get((None, kind))
         return template.render(resource, outcome) if template else outcome.describe()
 
     def _evidence(self, resource: Resource) -> dict[str, Any]:
@@ -239,12 +275,17 @@ def compile_rule(spec: RuleSpec, params: Mapping[str, Any], vocabulary: Vocabula
     applies = (
         compile_expression(spec.applies_if, "$.applies_if", ctx) if spec.applies_if else None
     )
-    templates = {}
-    for kind, text in spec.message.items():
-        templates[kind] = _compile_template(text, f"$.message.{kind}", ctx)
+    templates: dict[tuple[str | None, str], _Template] = {}
+    for key, value in spec.message.items():
+        if isinstance(value, str):
+            templates[(None, key)] = _compile_template(value, f"$.message.{key}", ctx)
+        else:
+            for kind, text in value.items():
+                templates[(key, kind)] = _compile_template(text, f"$.message.{key}.{kind}", ctx)
     if ctx.problems:
         return None, [f"{spec.source}: {p}" for p in ctx.problems]
-    return Rule(spec, dict(params), check, applies, dict(ctx.paths), templates), []
+    remediations = {provider: spec.remediation.render(provider) for provider in PROVIDERS}
+    return Rule(spec, dict(params), check, applies, dict(ctx.paths), templates, remediations), []
 
 
 def _compile_template(text: str, where: str, ctx: CompileContext) -> _Template:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,15 +26,22 @@ class Selection:
     """Only rules at or above this severity."""
     categories: tuple[str, ...] = ()
     """Only rules in at least one of these categories."""
+    within: tuple[str, ...] = ()
+    """Only these rule ids (the rules a --framework maps); empty means no such limit."""
 
     def merged(self, other: "Selection") -> "Selection":
         """This selection narrowed further by `other` (both apply)."""
         severities = [s for s in (self.min_severity, other.min_severity) if s is not None]
+        if self.within and other.within:
+            within = tuple(i for i in self.within if i in other.within)
+        else:
+            within = self.within or other.within
         return Selection(
             include=other.include or self.include,
             exclude=self.exclude + other.exclude,
             min_severity=max(severities, key=lambda s: s.rank) if severities else None,
             categories=other.categories or self.categories,
+            within=within,
         )
 
 
@@ -59,6 +67,8 @@ def select_rules(specs: Sequence[RuleSpec], selection: Selection) -> list[RuleSp
         raise InputError(problems)
     chosen = []
     for spec in specs:
+        if selection.within and spec.id not in selection.within:
+            continue
         if selection.include and not any(fnmatch.fnmatchcase(spec.id, p) for p in selection.include):
             continue
         if any(fnmatch.fnmatchcase(spec.id, p) for p in selection.exclude):
@@ -71,26 +81,45 @@ def select_rules(specs: Sequence[RuleSpec], selection: Selection) -> list[RuleSp
     return chosen
 
 
+@dataclass(frozen=True)
+class SeverityOverrides:
+    """Rule id -> severity, from a standard (HDS makes residency critical)."""
+
+    levels: Mapping[str, Severity] = field(default_factory=dict)
+    source: str = ""
+    """Where they were written, for errors."""
+
+
 def compile_rules(
     specs: Sequence[RuleSpec],
     overrides: ParamOverrides = ParamOverrides(),
     all_specs: Sequence[RuleSpec] | None = None,
+    severities: SeverityOverrides = SeverityOverrides(),
 ) -> list[Rule]:
-    """Bind parameters and compile; raises InputError with every problem found.
+    """Bind parameters and severities, and compile; raises InputError with every problem found.
 
     `all_specs` (every loaded rule, selected or not) decides whether an override names a
-    parameter that exists; a config is not wrong because a rule was excluded on this run.
+    parameter or a rule that exists; a config is not wrong because a rule was excluded on this run.
     """
-    declared = {name for spec in (all_specs or specs) for name in spec.params}
+    known = all_specs or specs
+    declared = {name for spec in known for name in spec.params}
     problems = [
         f"{overrides.where.get(name, name)}: no rule has a parameter {name!r}"
         f" (known: {', '.join(sorted(declared)) or 'none'})"
         for name in overrides.values
         if name not in declared
     ]
+    known_ids = {spec.id for spec in known}
+    problems += [
+        f"{severities.source}: $.severity.{rule_id}: no rule {rule_id!r}"
+        for rule_id in severities.levels
+        if rule_id not in known_ids
+    ]
     rules = []
     vocab = vocabulary()
     for spec in specs:
+        if spec.id in severities.levels:
+            spec = dataclasses.replace(spec, severity=severities.levels[spec.id])
         relevant = {k: v for k, v in overrides.values.items() if k in spec.params}
         values, param_problems = resolve_params(spec.params, relevant, overrides.where, spec.source)
         if param_problems:

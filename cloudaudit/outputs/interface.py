@@ -31,4 +31,4 @@ class OutputFormat(abc.ABC):
 
     @abc.abstractmethod
     def render(self, report: Report) -> str:
-        """The whole output as text, ending with a newline."""
+        """The whole output as text, ending with a newline (jsonl with no finding is empty)."""

@@ -43,6 +43,7 @@ class TableFormat(OutputFormat):
             lines.append("No resources matched the selected rules.")
             lines.append("")
         lines.extend(self._summary(report))
+        lines.extend(self._compliance(report))
         lines.extend(self._collection_errors(report))
         lines.extend(self._fix_first(report))
         return "\n".join(lines).rstrip("\n") + "\n"
@@ -69,16 +70,13 @@ class TableFormat(OutputFormat):
         ]
         where = f" ({resource.region})" if resource.region else ""
         tally = ", ".join(
-            f"{counts[s]} {_word(s)}" for s in STATUS_ORDER if counts[s]
+            f"{counts[s]} {_word(s, counts[s])}" for s in STATUS_ORDER if counts[s]
         )
         lines = [self._bold(f"{resource.type} {resource.name}{where}") + f"  {tally}", f"  {resource.id}"]
         if shown:
             message_width = max(30, self.options.width - 2 - 8 - 6 - 34 - 6)
-            rows = [
-                [f.severity.value, self._status(f.status), f.rule.id, f.message]
-                for f in shown
-            ]
-            table = tabulate(rows, tablefmt="plain", maxcolwidths=[None, None, 34, message_width])
+            rows = [[f.severity.value, self._status(f.status), f.rule.id, _message(f)] for f in shown]
+            table = tabulate(rows, tablefmt="plain", maxcolwidths=[None, None, 34, message_width], break_on_hyphens=False)
             lines.extend("  " + line for line in table.splitlines())
         lines.append("")
         return lines
@@ -92,6 +90,30 @@ class TableFormat(OutputFormat):
             rows.append([self._status(status)] + per + [summary["by_status"][status.value]])
         table = tabulate(rows, headers=headers, tablefmt="simple")
         return [self._bold("Summary"), *table.splitlines(), ""]
+
+    def _compliance(self, report: Report) -> list[str]:
+        lines: list[str] = []
+        for summary in report.extra.get("compliance", ()):
+            framework = summary["framework"]
+            counts = ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in summary["summary"].items() if n)
+            lines += [self._bold(line) for line in self._wrap(f"Compliance: {framework['name']} ({framework['version']})", "", "  ")]
+            lines.append(f"  {counts}")
+            rows = [
+                [r["id"], self._requirement_status(r["status"]), _requirement_detail(r), _requirement_text(r)]
+                for r in summary["requirements"]
+            ]
+            table = tabulate(rows, headers=["requirement", "status", "resources", "requirement and why it fails"],
+                             tablefmt="simple", maxcolwidths=[None, None, None, max(30, self.options.width - 50)],
+                             break_on_hyphens=False)
+            lines.extend("  " + line for line in table.splitlines())
+            lines.append("")
+        return lines
+
+    def _requirement_status(self, status: str) -> str:
+        try:
+            return self._status(Status(status))
+        except ValueError:
+            return status
 
     def _collection_errors(self, report: Report) -> list[str]:
         issues = report.inventory.issues
@@ -130,19 +152,46 @@ class TableFormat(OutputFormat):
         return f"{_BOLD}{text}{_RESET}" if self.options.color else text
 
 
-def _word(status: Status) -> str:
+def _message(finding: Finding) -> str:
+    if finding.status is Status.MUTED and finding.muted_reason:
+        return f"{finding.message} (muted: {finding.muted_reason})"
+    return finding.message
+
+
+def _requirement_text(row: dict) -> str:
+    """The title, and for a failing requirement the rules that fail it, on how many resources."""
+    if not row.get("failing"):
+        return row["title"]
+    per_rule: dict[str, set[str]] = defaultdict(set)
+    for failure in row["failing"]:
+        per_rule[failure["rule"]].add(failure["resource"])
+    why = ", ".join(f"{rule} ({len(resources)})" for rule, resources in sorted(per_rule.items()))
+    return f"{row['title']}\nfailing: {why}"
+
+
+def _requirement_detail(row: dict) -> str:
+    if row["status"] == "MANUAL":
+        return "evidence needed"
+    if row["failing_resources"]:
+        return f"{row['failing_resources']} failing"
+    if row["error_resources"]:
+        return f"{row['error_resources']} unreadable"
+    return f"{row['checked_resources']} checked"
+
+
+def _word(status: Status, count: int) -> str:
     return {
         Status.FAIL: "failed",
-        Status.ERROR: "errors",
+        Status.ERROR: "error" if count == 1 else "errors",
         Status.MUTED: "muted",
         Status.PASS: "passed",
-        Status.NOT_APPLICABLE: "not applicable",
+        Status.NOT_APPLICABLE: "n/a",
     }[status]
 
 
-def _resource_rank(findings: list[Finding]) -> tuple[int, int, str]:
-    """Resources with the most serious failure first, clean ones last."""
+def _resource_rank(findings: list[Finding]) -> tuple[int, int, int, int, str]:
+    """Resources with the most serious failures first (then the most failures), clean ones last."""
     failing = [f.severity.rank for f in findings if f.status is Status.FAIL]
     errors = [f for f in findings if f.status is Status.ERROR]
     worst = max(failing) if failing else -1
-    return (-worst, -len(errors), findings[0].resource.id)
+    return (-worst, -failing.count(worst), -len(failing), -len(errors), findings[0].resource.id)

@@ -3,14 +3,15 @@ console-user MFA."""
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.s3 import BLOCK_FLAGS
 from cloudaudit.providers.aws.session import AwsSession
-from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
+from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure, SharedReads
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,20 @@ class AccountContext:
     partition: str
     session: AwsSession
     workers: int
+    shared: SharedReads = field(default_factory=SharedReads)
+    """The IAM user list, read once for the fetchers that need it."""
+
+    def users(self) -> list[str]:
+        return self.shared.get("users", lambda: _list_users(self.session.client("iam")))
+
+    def per_user(self, ask: Callable[[str], Any]) -> list[Any]:
+        """`ask(user)` for every IAM user, a few at a time; the first failure fails them all."""
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, 8))) as pool:
+            answers = list(pool.map(_captured(ask), self.users()))
+        for answer in answers:
+            if isinstance(answer, ReadFailure):
+                raise answer
+        return answers
 
     @property
     def arn(self) -> str:
@@ -50,8 +65,7 @@ def _summary(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     }
 
 
-def _console_users(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
-    iam = ctx.session.client("iam")
+def _list_users(iam: Any) -> list[str]:
     users: list[str] = []
     marker = None
     while True:
@@ -60,7 +74,11 @@ def _console_users(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
         users.extend(u["UserName"] for u in page.get("Users", []))
         marker = page.get("Marker") if page.get("IsTruncated") else None
         if not marker:
-            break
+            return users
+
+
+def _console_users(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    iam = ctx.session.client("iam")
 
     def console_access(user: str) -> tuple[bool, bool]:
         """(has a console password, has an MFA device)"""
@@ -70,14 +88,42 @@ def _console_users(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
         devices = read("iam:ListMFADevices", iam.list_mfa_devices, UserName=user)
         return True, bool(devices.get("MFADevices"))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(ctx.workers, 8))) as pool:
-        answers = list(pool.map(_captured(console_access), users))
-    failures = [a for a in answers if isinstance(a, ReadFailure)]
-    if failures:
-        raise failures[0]
+    answers = ctx.per_user(console_access)
+    users = ctx.users()
     console = [u for u, (password, _) in zip(users, answers, strict=True) if password]
     without_mfa = [u for u, (password, mfa) in zip(users, answers, strict=True) if password and not mfa]
     return {"identity.console_users": console, "identity.users_without_mfa": without_mfa}
+
+
+def _access_keys(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    iam = ctx.session.client("iam")
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def keys_of(user: str) -> list[dict[str, Any]]:
+        listed = read("iam:ListAccessKeys", iam.list_access_keys, UserName=user)
+        return [
+            {
+                "user": user,
+                "active": key.get("Status") == "Active",
+                "age_days": (now - key["CreateDate"]).days if key.get("CreateDate") else None,
+            }
+            for key in listed.get("AccessKeyMetadata", [])
+        ]
+
+    return {"identity.access_keys": [key for keys in ctx.per_user(keys_of) for key in keys]}
+
+
+def _root_hardware_mfa(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    """Root's MFA is a hardware device when root has MFA and no virtual device is root's."""
+    if not facts.get("identity.root_mfa"):
+        return {"identity.root_hardware_mfa": False}
+    iam = ctx.session.client("iam")
+    devices = read("iam:ListVirtualMFADevices", iam.list_virtual_mfa_devices, AssignmentStatus="Assigned")
+    virtual_root = any(
+        d.get("User", {}).get("Arn", "").endswith(":root") or d.get("SerialNumber", "").endswith(":mfa/root-account-mfa-device")
+        for d in devices.get("VirtualMFADevices", [])
+    )
+    return {"identity.root_hardware_mfa": not virtual_root}
 
 
 def _captured(function: Any) -> Any:
@@ -101,9 +147,17 @@ ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = (
     ),
     Fetcher("summary", ("identity.root_mfa", "identity.root_access_keys"), _summary, calls=("iam:GetAccountSummary",)),
     Fetcher(
+        "root_hardware_mfa",
+        ("identity.root_hardware_mfa",),
+        _root_hardware_mfa,
+        calls=("iam:ListVirtualMFADevices",),
+        requires=("summary",),
+    ),
+    Fetcher(
         "console_users",
         ("identity.console_users", "identity.users_without_mfa"),
         _console_users,
         calls=("iam:ListUsers", "iam:GetLoginProfile", "iam:ListMFADevices"),
     ),
+    Fetcher("access_keys", ("identity.access_keys",), _access_keys, calls=("iam:ListUsers", "iam:ListAccessKeys")),
 )

@@ -7,12 +7,11 @@ first: the worker collecting that bucket, or one placing a replication destinati
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
 from typing import Mapping
 
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.session import AwsSession
+from cloudaudit.providers.facts import SharedReads
 
 
 def normalise_location(constraint: str | None) -> str:
@@ -27,32 +26,16 @@ def normalise_location(constraint: str | None) -> str:
 class BucketRegions:
     def __init__(self, session: AwsSession, listed: Mapping[str, str]):
         self._session = session
-        self._answers: dict[str, Future[str]] = {}
-        for name, region in listed.items():
-            self._answers[name] = _done(region)
-        self._lock = threading.Lock()
+        self._listed = dict(listed)
+        self._asked = SharedReads()
 
     def region(self, bucket: str) -> str:
         """The bucket's region; raises ReadFailure (the same one to every asker) if unreadable."""
-        with self._lock:
-            answer = self._answers.get(bucket)
-            asking = answer is None
-            if asking:
-                answer = self._answers[bucket] = Future()
-        if asking:
-            try:
-                answer.set_result(self._ask(bucket))
-            except BaseException as exc:  # a ReadFailure, or a surprise the caller reports
-                answer.set_exception(exc)
-        return answer.result()
+        if bucket in self._listed:
+            return self._listed[bucket]
+        return self._asked.get(bucket, lambda: self._ask(bucket))
 
     def _ask(self, bucket: str) -> str:
         s3 = self._session.client("s3")
         response = read("s3:GetBucketLocation", s3.get_bucket_location, Bucket=bucket)
         return normalise_location(response.get("LocationConstraint"))
-
-
-def _done(region: str) -> Future[str]:
-    answer: Future[str] = Future()
-    answer.set_result(region)
-    return answer

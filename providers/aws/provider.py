@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import boto3
@@ -16,8 +15,10 @@ from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
 from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
-from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, KeyManagers
+from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext
+from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
+from cloudaudit.providers.concurrency import keep_resources, map_concurrently
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
 from cloudaudit.redact import one_line
@@ -130,7 +131,7 @@ class AwsProvider(Provider):
             return []
         regions = BucketRegions(session, {name: region for name, region in listed if region})
         account_block = _account_block_values(account_facts)
-        key_managers = KeyManagers(session)
+        services = AccountServices(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:
@@ -139,28 +140,15 @@ class AwsProvider(Provider):
                 region = regions.region(name)
                 if wanted_regions and region not in wanted_regions:
                     return None
-                ctx = BucketContext(name, region, account, partition, session, account_block, key_managers, regions)
+                ctx = BucketContext(name, region, account, partition, session, account_block, services, regions)
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ReadFailure as failure:
                 return _unreadable_bucket(name, account, partition, fetch_plan, failure)
             except Exception as exc:  # noqa: BLE001 - one bucket's surprise must not stop the scan
                 return CollectionIssue("aws", account, f"arn:{partition}:s3:::{name}", one_line(f"internal error: {type(exc).__name__}: {exc}"))
-            finally:
-                progress.advance()
 
-        progress.start(f"aws {account}: buckets", len(listed))
-        try:
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                outcomes = list(pool.map(collect_one, listed))
-        finally:
-            progress.finish()
-        resources = []
-        for outcome in outcomes:
-            if isinstance(outcome, Resource):
-                resources.append(outcome)
-            elif isinstance(outcome, CollectionIssue):
-                result.issues.append(outcome)
-        return resources
+        outcomes = map_concurrently(collect_one, listed, self.workers, progress, f"aws {account}: buckets")
+        return keep_resources(outcomes, result)
 
     def _list_buckets(self, session: AwsSession) -> Iterator[tuple[str, str | None]]:
         s3 = session.client("s3")

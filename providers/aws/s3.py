@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
-from cloudaudit.providers.aws.s3_policy import may_be_public, parse_policy, transport_policy
+from cloudaudit.providers.aws.cloudtrail import object_events_logged
+from cloudaudit.providers.aws.s3_policy import (
+    foreign_accounts,
+    may_be_public,
+    parse_policy,
+    restricted_to_private_network,
+    transport_policy,
+)
+from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 
@@ -25,32 +32,6 @@ PUBLIC_GROUPS = {
 ENFORCED_OWNERSHIP = "BucketOwnerEnforced"
 
 
-class KeyManagers:
-    """Who manages each KMS key (AWS or the customer), asked once per key and shared."""
-
-    def __init__(self, session: AwsSession):
-        self._session = session
-        self._known: dict[str, str | ReadFailure] = {}
-        self._lock = threading.Lock()
-
-    def manager(self, key_id: str, region: str) -> str:
-        # Held while asking, so that buckets sharing a key ask once; there are few keys.
-        with self._lock:
-            known = self._known.get(key_id)
-            if known is None:
-                known = self._known[key_id] = self._ask(key_id, region)
-        if isinstance(known, ReadFailure):
-            raise known
-        return known
-
-    def _ask(self, key_id: str, region: str) -> str | ReadFailure:
-        key_region = key_id.split(":")[3] if key_id.startswith("arn:") else region
-        kms = self._session.client("kms", key_region)
-        try:
-            response = read("kms:DescribeKey", kms.describe_key, KeyId=key_id)
-        except ReadFailure as failure:
-            return failure
-        return "provider" if response["KeyMetadata"].get("KeyManager") == "AWS" else "customer"
 
 
 @dataclass
@@ -64,7 +45,7 @@ class BucketContext:
     session: AwsSession
     account_block: Mapping[str, bool] | ReadFailure | None
     """The account's Block Public Access flags, or why they could not be read; None if not read."""
-    key_managers: KeyManagers
+    services: AccountServices
     regions: BucketRegions
     """Every bucket's region, read once per scan: also places replication destinations."""
 
@@ -116,9 +97,16 @@ def _encryption_key(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     if not algorithm.startswith("aws:kms") or not key_id or key_id in ("alias/aws/s3", "aws/s3"):
         return {"encryption.key_managed_by": "provider"}
     try:
-        return {"encryption.key_managed_by": ctx.key_managers.manager(key_id, ctx.region)}
+        return {"encryption.key_managed_by": ctx.services.key_manager(key_id, ctx.region)}
     except ReadFailure as failure:
         return {"encryption.key_managed_by": failure}
+
+
+def _key_rotation(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    """Customer keys must be rotated; AWS rotates its own managed keys every year."""
+    if facts.get("encryption.key_managed_by") != "customer":
+        return {"encryption.key_rotation": None}
+    return {"encryption.key_rotation": ctx.services.key_rotation(facts.get("encryption.key_id"), ctx.region)}
 
 
 def _bucket_block(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
@@ -235,17 +223,21 @@ def _policy(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
             "raw.policy_may_be_public": False,
             "transport.https_only": False,
             "transport.min_tls_version": None,
+            "public_access.foreign_accounts": [],
+            "network.public_access": True,
         }
     try:
         document = parse_policy(response["Policy"])
-        transport = transport_policy(document, ctx.name)
     except ValueError as exc:
         raise ReadFailure(f"s3:GetBucketPolicy: the policy is not valid JSON ({exc})") from None
+    transport = transport_policy(document, ctx.name)
     return {
         "raw.policy_present": True,
         "raw.policy_may_be_public": may_be_public(document),
         "transport.https_only": transport.https_only,
         "transport.min_tls_version": transport.min_tls_version,
+        "public_access.foreign_accounts": foreign_accounts(document, ctx.account),
+        "network.public_access": not restricted_to_private_network(document, ctx.name),
     }
 
 
@@ -356,6 +348,26 @@ def _tags(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     return {"tags": {t["Key"]: t["Value"] for t in (response or {}).get("TagSet", [])}}
 
 
+def _backup(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    return {"backup.protected": ctx.arn in ctx.services.backup_protected(ctx.region)}
+
+
+def _threat_detection(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    return {"threat_detection.enabled": ctx.services.guardduty_s3_protection(ctx.region)}
+
+
+def _data_discovery(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    return {"data_discovery.enabled": ctx.services.macie_enabled(ctx.region)}
+
+
+def _audit_trail(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    trails = ctx.services.trails()
+    return {
+        "logging.object_audit": object_events_logged(trails, ctx.name, ctx.region),
+        "logging.audit_log_bucket": any(t.bucket == ctx.name for t in trails),
+    }
+
+
 def _location(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     return {"location.region": ctx.region, "location.type": "region"}
 
@@ -372,12 +384,20 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         calls=("s3:GetBucketEncryption",),
     ),
     Fetcher("encryption_key", ("encryption.key_managed_by",), _encryption_key, calls=("kms:DescribeKey",), requires=("encryption",)),
+    Fetcher("key_rotation", ("encryption.key_rotation",), _key_rotation, calls=("kms:GetKeyRotationStatus",), requires=("encryption_key",)),
     Fetcher("bucket_block", _FLAG_PATHS, _bucket_block, calls=("s3:GetPublicAccessBlock",)),
     Fetcher("account_block", _ACCOUNT_FLAG_PATHS, _account_block, calls=("s3control:GetPublicAccessBlock",)),
     Fetcher("blocked", ("public_access.blocked",), _blocked, requires=("bucket_block", "account_block"), combines=True),
     Fetcher(
         "policy",
-        ("raw.policy_present", "raw.policy_may_be_public", "transport.https_only", "transport.min_tls_version"),
+        (
+            "raw.policy_present",
+            "raw.policy_may_be_public",
+            "transport.https_only",
+            "transport.min_tls_version",
+            "public_access.foreign_accounts",
+            "network.public_access",
+        ),
         _policy,
         calls=("s3:GetBucketPolicy",),
     ),
@@ -410,4 +430,13 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
     Fetcher("data_regions", ("location.data_regions", "location.replica_regions"), _data_regions, requires=("replication",)),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=("s3:GetBucketLifecycleConfiguration",)),
     Fetcher("tags", ("tags",), _tags, calls=("s3:GetBucketTagging",)),
+    Fetcher("backup", ("backup.protected",), _backup, calls=("backup:ListProtectedResources",)),
+    Fetcher("threat_detection", ("threat_detection.enabled",), _threat_detection, calls=("guardduty:ListDetectors", "guardduty:GetDetector")),
+    Fetcher("data_discovery", ("data_discovery.enabled",), _data_discovery, calls=("macie2:GetMacieSession",)),
+    Fetcher(
+        "audit_trail",
+        ("logging.object_audit", "logging.audit_log_bucket"),
+        _audit_trail,
+        calls=("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"),
+    ),
 )

@@ -13,6 +13,7 @@ restricting condition), so one that allows nothing, or allows only named princip
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -115,6 +116,53 @@ def _denied_below_tls(conditions: dict[str, Any]) -> float | None:
         except (TypeError, ValueError):
             continue
     return max(parsed) if parsed else None
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def foreign_accounts(document: dict[str, Any], own_account: str) -> list[str]:
+    """AWS accounts other than the bucket owner's that an Allow statement names as principal."""
+    accounts: list[str] = []
+    for statement in _statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if not isinstance(principal, dict):
+            continue
+        for entry in _as_list(principal.get("AWS")):
+            account = _account_of(entry)
+            if account and account != own_account and account not in accounts:
+                accounts.append(account)
+    return sorted(accounts)
+
+
+def _account_of(principal: Any) -> str | None:
+    if not isinstance(principal, str):
+        return None
+    if _ACCOUNT_ID.match(principal):
+        return principal
+    parts = principal.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and _ACCOUNT_ID.match(parts[4]):
+        return parts[4]
+    return None
+
+
+_PRIVATE_NETWORK_KEYS = ("aws:sourcevpce", "aws:sourcevpc")
+_NEGATED_MATCH = ("StringNotEquals", "StringNotEqualsIfExists", "StringNotLike", "StringNotLikeIfExists")
+
+
+def restricted_to_private_network(document: dict[str, Any], bucket: str) -> bool:
+    """Does a blanket deny refuse every request that does not come through a VPC or VPC endpoint?"""
+    for statement in _statements(document):
+        if not _is_blanket_deny(statement, bucket):
+            continue
+        conditions = statement.get("Condition") or {}
+        for operator, body in conditions.items():
+            if operator in _NEGATED_MATCH and isinstance(body, dict):
+                if any(key.lower() in _PRIVATE_NETWORK_KEYS for key in body):
+                    return True
+    return False
 
 
 def may_be_public(document: dict[str, Any]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections import Counter
 from typing import Any
@@ -13,6 +12,7 @@ import botocore.config
 import botocore.exceptions
 
 from cloudaudit import __version__
+from cloudaudit.loopback import is_loopback_url
 
 DEFAULT_REGION = "us-east-1"
 
@@ -66,21 +66,9 @@ class AwsSession:
 def register_emulator_fixes(client: Any) -> Any:
     """Make an s3control client work against an emulator on a loopback address; a client for
     a real AWS endpoint is left untouched."""
-    if client.meta.service_model.service_name == "s3control" and _is_loopback(client.meta.endpoint_url):
+    if client.meta.service_model.service_name == "s3control" and is_loopback_url(client.meta.endpoint_url):
         client.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)
     return client
-
-
-def _is_loopback(endpoint_url: str | None) -> bool:
-    if not endpoint_url:
-        return False
-    host = urlsplit(endpoint_url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _strip_account_host_prefix(request: Any, **_: Any) -> None:
@@ -89,6 +77,6 @@ def _strip_account_host_prefix(request: Any, **_: Any) -> None:
     parts = urlsplit(request.url)
     host = parts.hostname or ""
     label, _, rest = host.partition(".")
-    if label.isdigit() and _is_loopback(f"http://{rest}"):
+    if label.isdigit() and is_loopback_url(f"http://{rest}"):
         netloc = rest if parts.port is None else f"{rest}:{parts.port}"
         request.url = urlunsplit(parts._replace(netloc=netloc))

@@ -28,7 +28,14 @@ def account_resource(result: CollectionResult) -> Resource:
     return account
 
 
-def deny(monkeypatch: pytest.MonkeyPatch, operations: Iterable[str], code: str = "AccessDenied", status: int = 403, only_bucket: str | None = None) -> None:
+def deny(
+    monkeypatch: pytest.MonkeyPatch,
+    operations: Iterable[str],
+    code: str = "AccessDenied",
+    status: int = 403,
+    only_bucket: str | None = None,
+    message: str | None = None,
+) -> None:
     """Make every session the adapter opens answer `operations` ('s3.GetBucketPolicy') with an error."""
     original = boto3.session.Session
 
@@ -38,7 +45,7 @@ def deny(monkeypatch: pytest.MonkeyPatch, operations: Iterable[str], code: str =
             return None
         response = AWSResponse("https://example.invalid", status, {}, None)
         parsed = {
-            "Error": {"Code": code, "Message": "Access Denied" if code == "AccessDenied" else code},
+            "Error": {"Code": code, "Message": message or ("Access Denied" if code == "AccessDenied" else code)},
             "ResponseMetadata": {"HTTPStatusCode": status},
         }
         return response, parsed
@@ -50,6 +57,22 @@ def deny(monkeypatch: pytest.MonkeyPatch, operations: Iterable[str], code: str =
                 self.events.register(f"before-call.{operation}", handler)
 
     monkeypatch.setattr("cloudaudit.providers.aws.session.boto3.session.Session", DenyingSession)
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, operation: str, parsed: dict[str, Any]) -> None:
+    """Make the adapter's sessions get `parsed` as the response of `operation` ('iam.ListVirtualMFADevices'):
+    for what moto cannot produce (a root device), through botocore's own response path."""
+    original = boto3.session.Session
+
+    def handler(**_: Any) -> Any:
+        return AWSResponse("https://example.invalid", 200, {}, None), {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    class AnsweringSession(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register(f"before-call.{operation}", handler)
+
+    monkeypatch.setattr("cloudaudit.providers.aws.session.boto3.session.Session", AnsweringSession)
 
 
 def s3(region: str = "us-east-1") -> Any:

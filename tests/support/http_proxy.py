@@ -1,16 +1,19 @@
 """A loopback reverse proxy that records every request, and can add latency.
 
 Tests use it to prove, on the wire, that a scan only reads; the benchmark uses it to add a
-fixed delay per request, as a real cloud API would.
+fixed delay per request, as a real cloud API would. A `respond` hook can answer some requests
+itself (an AccessDenied for one bucket) instead of forwarding them.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"}
@@ -27,11 +30,19 @@ class RecordedRequest:
     """Action= of a query-protocol request (IAM, STS), or ''."""
 
 
+Responder = Callable[[str, str], "tuple[int, Any] | None"]
+"""(method, path with query) -> (status, JSON body) to answer without forwarding, or None."""
+
+
 class RecordingProxy:
-    def __init__(self, upstream_port: int, latency: float = 0.0, port: int = 0):
+    def __init__(self, upstream_port: int, latency: float = 0.0, port: int = 0, respond: Responder | None = None):
         self.upstream_port = upstream_port
         self.latency = latency
+        self.respond = respond
         self.requests: list[RecordedRequest] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        """The most requests the proxy held at once: more than one shows concurrent callers."""
         self._lock = threading.Lock()
         proxy = self
 
@@ -54,8 +65,29 @@ class RecordingProxy:
                 )
                 with proxy._lock:
                     proxy.requests.append(record)
-                if proxy.latency:
-                    time.sleep(proxy.latency)
+                    proxy.in_flight += 1
+                    proxy.peak_in_flight = max(proxy.peak_in_flight, proxy.in_flight)
+                try:
+                    if proxy.latency:
+                        time.sleep(proxy.latency)
+                    answer = proxy.respond(self.command, self.path) if proxy.respond else None
+                    if answer is not None:
+                        self._answer(*answer)
+                    else:
+                        self._relay(body)
+                finally:
+                    with proxy._lock:
+                        proxy.in_flight -= 1
+
+            def _answer(self, status: int, document: Any) -> None:
+                payload = json.dumps(document).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _relay(self, body: bytes) -> None:
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 upstream.request(self.command, self.path, body=body or None, headers=headers)
@@ -93,3 +125,4 @@ class RecordingProxy:
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.peak_in_flight = 0

@@ -1,0 +1,122 @@
+"""One Resource Manager session per scan: shared credential, transport and call log, a storage
+client per subscription, and plain GETs for the few ARM reads outside Microsoft.Storage."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterator
+
+import requests
+from azure.core.pipeline import policies
+from azure.core.pipeline.transport import RequestsTransport
+from azure.core.rest import HttpRequest
+from azure.mgmt.core import ARMPipelineClient
+from azure.mgmt.core.exceptions import ARMErrorFormat
+from azure.core.exceptions import HttpResponseError
+
+from cloudaudit import __version__
+from cloudaudit.providers.azure.calls import CallLog, Reader
+from cloudaudit.providers.azure.clouds import AzureCloud
+from cloudaudit.providers.azure.credentials import LoopbackAwareBearerPolicy
+from cloudaudit.providers.azure.errors import fatal_for_scan
+
+RETRY = {"retry_total": 6, "retry_status": 4, "retry_connect": 2, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
+"""429 and 5xx are retried this many times; a Retry-After header sets the wait (azure-core)."""
+TIMEOUTS = {"connection_timeout": 10, "read_timeout": 60}
+
+
+class ArmSession:
+    """Clients are created once per subscription and shared by every worker thread."""
+
+    def __init__(self, cloud: AzureCloud, credential: Any, workers: int):
+        self.cloud = cloud
+        self.credential = credential
+        self.log = CallLog()
+        self.reader = Reader(self.log, lambda exc: fatal_for_scan(exc, cloud.arm_endpoint))
+        http = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, workers + 2))
+        http.mount("https://", adapter)
+        http.mount("http://", adapter)
+        self._transport = RequestsTransport(session=http, session_owner=False, **TIMEOUTS)
+        self._storage: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._generic = ARMPipelineClient(base_url=cloud.arm_endpoint, policies=self._policies(), transport=self._transport)
+
+    def _policies(self) -> list[Any]:
+        """azure-mgmt's usual pipeline, less ARMAutoResourceProviderRegistrationPolicy: on a 409
+        MissingSubscriptionRegistration it would POST a provider registration, a write."""
+        return [
+            policies.RequestIdPolicy(),
+            policies.HeadersPolicy(),
+            policies.UserAgentPolicy(user_agent=f"cloudaudit/{__version__}"),
+            policies.ContentDecodePolicy(),
+            policies.RedirectPolicy(),
+            policies.RetryPolicy(**RETRY),
+            LoopbackAwareBearerPolicy(self.credential, self.cloud.arm_scope),
+            policies.SensitiveHeaderCleanupPolicy(),
+            policies.HttpLoggingPolicy(),
+        ]
+
+    def storage(self, subscription: str) -> Any:
+        """The azure-mgmt-storage client of one subscription."""
+        client = self._storage.get(subscription)
+        if client is not None:
+            return client
+        with self._lock:
+            client = self._storage.get(subscription)
+            if client is None:
+                from azure.mgmt.storage import StorageManagementClient
+
+                client = StorageManagementClient(
+                    self.credential,
+                    subscription,
+                    base_url=self.cloud.arm_endpoint,
+                    credential_scopes=[self.cloud.arm_scope],
+                    policies=self._policies(),
+                    transport=self._transport,
+                )
+                self._storage[subscription] = client
+        return client
+
+    # -- plain ARM reads (subscriptions, Microsoft.Insights, .Authorization, .Security) ----------
+
+    def get(self, call: str, path: str, api_version: str, *, absent: tuple[int, ...] = ()) -> dict[str, Any] | None:
+        """GET one ARM document; None when its status is one of `absent`."""
+        return self.reader.one(call, self._get_json, absent=absent, url=self._url(path), api_version=api_version)
+
+    def list(self, call: str, path: str, api_version: str) -> list[dict[str, Any]]:
+        """Every `value` item of an ARM list, following nextLink."""
+        return self.reader.every(call, _Pager(self, self._url(path), api_version))
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.cloud.arm_endpoint}{path}"
+
+    def _get_json(self, url: str, api_version: str) -> dict[str, Any]:
+        """GET a URL; the api-version is added unless the URL (a nextLink) already has one."""
+        params = {} if "api-version=" in url else {"api-version": api_version}
+        response = self._generic.send_request(HttpRequest("GET", url, params=params))
+        if response.status_code != 200:
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        return response.json()
+
+    def close(self) -> None:
+        for client in self._storage.values():
+            client.close()
+        self._generic.close()
+        self._transport.close()
+
+
+class _Pager:
+    """A minimal pager over `{"value": [...], "nextLink": ...}` with the SDK's by_page shape."""
+
+    def __init__(self, session: ArmSession, url: str, api_version: str):
+        self._session = session
+        self._url = url
+        self._api_version = api_version
+
+    def by_page(self) -> Iterator[list[dict[str, Any]]]:
+        url: str | None = self._url
+        while url:
+            document = self._session._get_json(url, self._api_version)
+            yield list(document.get("value") or [])
+            url = document.get("nextLink") or None

@@ -1,0 +1,50 @@
+"""The Azure clouds: where Resource Manager answers and where identities sign in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from cloudaudit.errors import InputError
+from cloudaudit.loopback import is_loopback_url
+from cloudaudit.providers.azure import CLOUD_NAMES
+
+
+@dataclass(frozen=True)
+class AzureCloud:
+    name: str
+    """public, usgov, china, or custom (an --azure-arm-endpoint)."""
+    arm_endpoint: str
+    """Resource Manager base URL, without a trailing slash."""
+    authority: str
+    """Entra ID sign-in host for DefaultAzureCredential."""
+
+    @property
+    def arm_scope(self) -> str:
+        """The token scope for Resource Manager calls."""
+        return f"{self.arm_endpoint}/.default"
+
+
+CLOUDS: Mapping[str, AzureCloud] = {
+    "public": AzureCloud("public", "https://management.azure.com", "login.microsoftonline.com"),
+    "usgov": AzureCloud("usgov", "https://management.usgovcloudapi.net", "login.microsoftonline.us"),
+    "china": AzureCloud("china", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+}
+
+
+def cloud_from(settings: Mapping[str, Any]) -> AzureCloud:
+    """The cloud of --azure-cloud, with --azure-arm-endpoint taking its Resource Manager's place."""
+    name = (settings.get("cloud") or "public").lower()
+    if name not in CLOUDS:
+        raise InputError(f"--azure-cloud {settings.get('cloud')}: unknown cloud (expected one of {', '.join(CLOUD_NAMES)})")
+    cloud = CLOUDS[name]
+    endpoint = settings.get("arm_endpoint")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(f"--azure-arm-endpoint {endpoint}: expected an http(s) URL such as https://management.azure.com")
+        if parts.scheme == "http" and not is_loopback_url(endpoint):
+            raise InputError(f"--azure-arm-endpoint {endpoint}: expected https (plain http is accepted only for a loopback test server)")
+        cloud = replace(cloud, name="custom", arm_endpoint=endpoint.rstrip("/"))
+    return cloud

@@ -1,0 +1,225 @@
+"""What no emulator holds, from JSON API responses shaped like real Cloud Storage's (locked
+retention, soft delete, custom and predefined dual-regions, conditional IAM bindings, legacy
+ACLs, paging), served over HTTP to the real client and read by the same adapter code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cloudaudit.model import Status
+from cloudaudit.progress import Progress
+from cloudaudit.providers.gcp.provider import GcpProvider
+from cloudaudit.providers.interface import CollectionPlan
+from cloudaudit.scan import build_report, prepare_rules
+from cloudaudit.inventory import Inventory
+from cloudaudit.engine.ruleset import ParamOverrides
+from cloudaudit.vocabulary import vocabulary
+from tests.support.gcs_emulator import PROJECT, PROJECT_NUMBER, forbidden, google_env, replay  # noqa: F401
+
+LIST = "/storage/v1/b"
+
+
+def bucket(name: str, **fields: Any) -> dict[str, Any]:
+    """A buckets#resource as buckets.list returns it (projection=noAcl)."""
+    base = {
+        "kind": "storage#bucket",
+        "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}",
+        "id": name,
+        "name": name,
+        "projectNumber": PROJECT_NUMBER,
+        "metageneration": "3",
+        "location": "EUROPE-WEST9",
+        "locationType": "region",
+        "storageClass": "STANDARD",
+        "etag": "CAM=",
+        "timeCreated": "2025-03-04T09:12:44.017Z",
+        "updated": "2026-01-20T16:02:11.548Z",
+        "iamConfiguration": {
+            "bucketPolicyOnly": {"enabled": True, "lockedTime": "2025-06-02T09:12:44.017Z"},
+            "uniformBucketLevelAccess": {"enabled": True, "lockedTime": "2025-06-02T09:12:44.017Z"},
+            "publicAccessPrevention": "enforced",
+        },
+        "softDeletePolicy": {"retentionDurationSeconds": "604800", "effectiveTime": "2025-03-04T09:12:44.017Z"},
+        "rpo": "DEFAULT",
+    }
+    base.update(fields)
+    return base
+
+
+RECORDS = bucket(
+    "dossiers-medicaux",
+    location="EUROPE-WEST3",
+    retentionPolicy={"retentionPeriod": "315360000", "effectiveTime": "2025-03-04T09:20:01.337Z", "isLocked": True},
+    softDeletePolicy={"retentionDurationSeconds": "7776000", "effectiveTime": "2025-03-04T09:12:44.017Z"},
+    objectRetention={"mode": "Enabled"},
+    encryption={"defaultKmsKeyName": f"projects/{PROJECT}/locations/europe-west3/keyRings/phi/cryptoKeys/records"},
+    versioning={"enabled": True},
+    logging={"logBucket": "cabinet-logs", "logObjectPrefix": "dossiers-medicaux"},
+    lifecycle={"rule": [
+        {"action": {"type": "Delete"}, "condition": {"age": 3650, "isLive": True}},
+        {"action": {"type": "Delete"}, "condition": {"daysSinceNoncurrentTime": 30}},
+    ]},
+    labels={"data": "phi", "owner": "dr-martin"},
+)
+CUSTOM_DUAL = bucket(
+    "imagerie",
+    location="EU",
+    locationType="dual-region",
+    customPlacementConfig={"dataLocations": ["EUROPE-WEST1", "EUROPE-WEST4"]},
+    rpo="ASYNC_TURBO",
+    softDeletePolicy={"retentionDurationSeconds": "0"},
+)
+NAM4 = bucket("us-backup", location="NAM4", locationType="dual-region", storageClass="NEARLINE")
+MYSTERY = bucket("future-dual", location="EUR9", locationType="dual-region")
+LEGACY = bucket(
+    "old-website",
+    location="US",
+    locationType="multi-region",
+    iamConfiguration={
+        "bucketPolicyOnly": {"enabled": False},
+        "uniformBucketLevelAccess": {"enabled": False},
+        "publicAccessPrevention": "inherited",
+    },
+)
+del LEGACY["softDeletePolicy"]  # a bucket from before soft delete existed has no policy
+DENIED = bucket("compta", location="EU", locationType="multi-region")
+
+
+def policy(name: str, bindings: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "storage#policy", "resourceId": f"projects/_/buckets/{name}", "version": 3, "etag": "CAU=", "bindings": bindings}
+
+
+OWNERS = {"role": "roles/storage.legacyBucketOwner", "members": [f"projectEditor:{PROJECT}", f"projectOwner:{PROJECT}"]}
+READERS = {"role": "roles/storage.legacyBucketReader", "members": [f"projectViewer:{PROJECT}"]}
+
+
+def acl(name: str, kind: str, entries: list[tuple[str, str]]) -> dict[str, Any]:
+    items = [
+        {"kind": kind, "id": f"{name}/{entity}", "bucket": name, "entity": entity, "role": role, "etag": "CAM="}
+        for entity, role in entries
+    ]
+    return {"kind": f"{kind}s", "items": items}
+
+
+ROUTES: dict[str, tuple[int, Any]] = {
+    f"{LIST}?project={PROJECT}": (200, {"kind": "storage#buckets", "nextPageToken": "CgRub3Jk", "items": [RECORDS, CUSTOM_DUAL, NAM4]}),
+    f"{LIST}?project={PROJECT}&pageToken=CgRub3Jk": (200, {"kind": "storage#buckets", "items": [MYSTERY, LEGACY, DENIED]}),
+    f"{LIST}/dossiers-medicaux/iam": (200, policy("dossiers-medicaux", [
+        OWNERS,
+        READERS,
+        {"role": "roles/storage.objectViewer", "members": ["group:medecins@cabinet-martin.fr", f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"]},
+    ])),
+    f"{LIST}/imagerie/iam": (200, policy("imagerie", [
+        OWNERS,
+        {
+            "role": "roles/storage.objectViewer",
+            "members": ["user:radiologue@imagerie-partenaire.fr"],
+            "condition": {"title": "until 2026-12-31", "expression": 'request.time < timestamp("2027-01-01T00:00:00Z")'},
+        },
+    ])),
+    f"{LIST}/us-backup/iam": (200, policy("us-backup", [OWNERS])),
+    f"{LIST}/future-dual/iam": (200, policy("future-dual", [OWNERS])),
+    f"{LIST}/old-website/iam": (200, policy("old-website", [OWNERS, READERS])),
+    f"{LIST}/old-website/acl": (200, acl("old-website", "storage#bucketAccessControl", [
+        (f"project-owners-{PROJECT_NUMBER}", "OWNER"), ("allAuthenticatedUsers", "READER"),
+    ])),
+    f"{LIST}/old-website/defaultObjectAcl": (200, acl("old-website", "storage#objectAccessControl", [
+        (f"project-owners-{PROJECT_NUMBER}", "OWNER"), ("allUsers", "READER"),
+    ])),
+    f"{LIST}/compta/iam": forbidden("storage.buckets.getIamPolicy", "compta"),
+}
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    server = replay(ROUTES).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inventory(recorded, google_env):
+    google_env.setenv("STORAGE_EMULATOR_HOST", recorded.url)
+    result = GcpProvider({"projects": [PROJECT]}, 4).collect(CollectionPlan(), Progress())
+    return {r.name: r for r in result.resources}, result
+
+
+def test_both_pages_of_the_listing_are_read(inventory):
+    resources, result = inventory
+    assert sorted(resources) == ["compta", "dossiers-medicaux", "future-dual", "imagerie", "old-website", "us-backup"]
+    assert result.api_calls["storage.buckets.list"] == 2
+    assert result.issues == []
+
+
+def test_a_locked_ten_year_retention_and_a_90_day_soft_delete(inventory):
+    records = inventory[0]["dossiers-medicaux"]
+    assert records.properties["retention"] == {
+        "soft_delete_days": 90, "object_lock": True, "days": 3650, "mode": "LOCKED", "locked": True,
+    }
+    assert records.raw["object_retention_mode"] == "Enabled"
+    assert records.properties["lifecycle"] == {"enabled": True, "rule_count": 2}
+    assert records.properties["encryption"]["key_managed_by"] == "customer"
+    assert records.properties["identity"]["member_domains"] == ["cabinet-martin.fr"]
+    assert records.tags == {"data": "phi", "owner": "dr-martin"}
+
+
+def test_a_configurable_dual_region_names_its_two_regions(inventory):
+    imagerie = inventory[0]["imagerie"]
+    assert imagerie.properties["location"] == {
+        "region": "eu", "type": "dual-region",
+        "data_regions": ["eu", "europe-west1", "europe-west4"], "replica_regions": ["europe-west1", "europe-west4"],
+    }
+    assert imagerie.raw["rpo"] == "ASYNC_TURBO"
+    assert imagerie.properties["retention"]["soft_delete_days"] == 0
+    assert imagerie.properties["identity"]["external_members"] == ["user:radiologue@imagerie-partenaire.fr"]
+
+
+def test_a_predefined_dual_region_outside_the_eea(inventory):
+    backup = inventory[0]["us-backup"]
+    assert backup.properties["location"]["replica_regions"] == ["us-central1", "us-east1"]
+    assert backup.raw["storage_class"] == "NEARLINE"
+
+
+def test_an_unknown_dual_region_makes_only_its_regions_unreadable(inventory):
+    future = inventory[0]["future-dual"]
+    assert set(future.errors) == {"location.data_regions", "location.replica_regions"}
+    assert "EUR9" in future.errors["location.replica_regions"]
+    assert future.properties["location"] == {"region": "eur9", "type": "dual-region"}
+
+
+def test_legacy_acls_of_a_bucket_without_uniform_access(inventory):
+    site = inventory[0]["old-website"]
+    access = site.properties["public_access"]
+    assert access["acl_public_grantees"] == ["allAuthenticatedUsers", "allUsers"]
+    assert access["policy_public"] is False and access["public"] is True
+    assert site.properties["retention"]["soft_delete_days"] == 0
+
+
+def test_every_recorded_bucket_uses_vocabulary_paths_only(inventory):
+    for resource in inventory[0].values():
+        assert vocabulary().unknown_paths("storage.bucket", resource.properties) == []
+
+
+EXPECTED = {
+    # rule: {bucket: status} for the buckets where the recorded settings decide
+    "gcp.retention-policy-locked": {"dossiers-medicaux": "PASS", "imagerie": "FAIL"},
+    "gcp.soft-delete": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "old-website": "FAIL", "us-backup": "PASS"},
+    "storage.region-allowed": {"dossiers-medicaux": "PASS", "imagerie": "PASS", "us-backup": "FAIL", "future-dual": "FAIL"},
+    "storage.replica-region-allowed": {"imagerie": "PASS", "us-backup": "FAIL", "future-dual": "ERROR"},
+    "storage.no-public-grants": {"old-website": "FAIL", "dossiers-medicaux": "PASS", "compta": "ERROR"},
+    "gcp.iam-allowed-domains": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "compta": "ERROR"},
+    "gcp.uniform-bucket-access": {"old-website": "FAIL", "compta": "PASS"},
+    "storage.replication": {"dossiers-medicaux": "FAIL", "imagerie": "PASS", "compta": "PASS"},
+}
+
+
+def test_rules_judge_the_recorded_buckets(inventory):
+    resources, result = inventory
+    book = prepare_rules(overrides=ParamOverrides({"allowed_domains": ["cabinet-martin.fr"]}, {}))
+    report = build_report(Inventory(resources=list(resources.values())), book)
+    seen = {(f.rule.id, f.resource.name): f.status for f in report.findings}
+    for rule_id, expected in EXPECTED.items():
+        for name, status in expected.items():
+            assert seen[(rule_id, name)] is Status(status), (rule_id, name)
