@@ -47,7 +47,3 @@ class BenchProvider(abc.ABC):
     def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:
         """Environment for the scan: credentials and endpoints, given each upstream's URL
         (the emulator's own, or the latency proxy's in front of it)."""
-
-    def location_calls(self, api_calls: Mapping[str, int]) -> int:
-        """Calls an emulator needs that the real cloud does not (reported apart); 0 by default."""
-        return 0
