@@ -109,6 +109,7 @@ def _scan(provider: BenchProvider, tenant: Tenant, size: int, latency: float, se
         provider=provider.name, size=size, latency_ms=latency, selection=selection, listing=listing,
         wall_seconds=run.wall_seconds, cpu_seconds=run.cpu_seconds, rss_mb=run.peak_rss_mb,
         api_calls=calls, wire_requests=sum(len(p.requests) for p in proxies) if proxies else None,
+        peak_in_flight=max(p.peak_in_flight for p in proxies) if proxies else None,
         findings=len(document["findings"]), matched=verdict.matched and bool(verdict.checked),
         exit_code=run.returncode, workers=args.workers,
     )

@@ -20,6 +20,8 @@ class Row:
     api_calls: int
     wire_requests: int | None
     """Requests the latency proxy saw (retries included); None without a proxy."""
+    peak_in_flight: int | None
+    """The most requests the proxy held at once; None without a proxy."""
     findings: int
     matched: bool
     exit_code: int
@@ -40,7 +42,7 @@ class Row:
 
 
 COLUMNS = ("provider", "N", "latency", "workers", "rules", "listing", "wall s", "CPU s", "CPU ms/N", "RSS MB",
-           "calls", "calls/N", "retries", "findings", "matched")
+           "calls", "calls/N", "retries", "in flight", "findings", "matched")
 
 
 def markdown(rows: Sequence[Row]) -> str:
@@ -49,7 +51,8 @@ def markdown(rows: Sequence[Row]) -> str:
         cells = (
             row.provider, f"{row.size:,}", f"{row.latency_ms:g} ms", str(row.workers or "default"), row.selection, row.listing,
             f"{row.wall_seconds:.2f}", f"{row.cpu_seconds:.2f}", f"{row.cpu_ms_per_resource:.2f}",
-            f"{row.rss_mb:.0f}", f"{row.api_calls:,}", f"{row.calls_per_resource:.2f}", row.retries, f"{row.findings:,}",
+            f"{row.rss_mb:.0f}", f"{row.api_calls:,}", f"{row.calls_per_resource:.2f}", row.retries,
+            "-" if row.peak_in_flight is None else str(row.peak_in_flight), f"{row.findings:,}",
             "yes" if row.matched else "NO",
         )
         lines.append("| " + " | ".join(cells) + " |")

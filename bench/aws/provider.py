@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
+from bench.aws import ISOLATED_ENVIRONMENT
 from bench.aws.tenant import expected_statuses, plan_tenant
 from bench.interface import BenchProvider, Tenant
 
@@ -68,12 +69,4 @@ class AwsBench(BenchProvider):
         return ["--provider", "aws"]
 
     def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:
-        return {
-            "AWS_ENDPOINT_URL": urls["aws"],
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        return {**ISOLATED_ENVIRONMENT, "AWS_ENDPOINT_URL": urls["aws"]}

@@ -17,19 +17,12 @@ import sys
 import time
 from typing import Any, Iterator
 
+from bench.aws import ISOLATED_ENVIRONMENT
 from bench.aws.tenant import plan_tenant
 
 PARALLEL_FROM = 200
 """Below this many buckets, forking costs more than it saves."""
 
-BUILD_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
 
 
 def default_build_processes() -> int:
@@ -47,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         del os.environ[name]
-    os.environ.update(BUILD_ENVIRONMENT)
+    os.environ.update(ISOLATED_ENVIRONMENT)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     started = time.perf_counter()
