@@ -51,17 +51,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     **{
         rule: {P: "ERROR", U: "ERROR", E: "ERROR", L: "ERROR"}
         for rule in (
-            "storage.audit-log-immutable",
-            "storage.object-audit-logging",
-            "storage.sensitive-data-discovery",
-            "storage.threat-detection",
             "storage.private-network-only",
             "storage.no-cross-account-access",
         )
     },
 }
 
-NOT_CHECKED_ON_GCS = ("storage.backup-coverage", "storage.key-rotation")
+NOT_CHECKED_ON_GCS = (
+    "storage.backup-coverage", "storage.key-rotation", "storage.audit-log-immutable", "storage.object-audit-logging",
+    "storage.sensitive-data-discovery", "storage.threat-detection",
+)
 """Shared rules whose facts the GCP adapter does not read: limited to the other clouds, they give
 GCS buckets no finding at all (their descriptions say why)."""
 
