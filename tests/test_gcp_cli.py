@@ -43,7 +43,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "gcp.public-access-prevention": {P: "PASS", U: "FAIL", E: "PASS", L: "FAIL"},
     "gcp.uniform-bucket-access": {P: "PASS", U: "FAIL", E: "PASS", L: "PASS"},
     "gcp.iam-allowed-domains": {P: "PASS", U: "FAIL", E: "PASS", L: "ERROR"},
-    "gcp.soft-delete": {P: "PASS", U: "FAIL", E: "PASS", L: "PASS"},
+    "storage.soft-delete": {P: "PASS", U: "FAIL", E: "PASS", L: "PASS"},
     "gcp.retention-policy-locked": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.lifecycle": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.double-encryption": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
