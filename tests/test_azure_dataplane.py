@@ -100,8 +100,8 @@ def test_a_scan_never_claims_what_it_cannot_see(cli, storage, azurite):
     statuses = {(f["resource"]["name"], f["rule"]["id"]): (f["status"], f["message"]) for f in document["findings"]}
     account_findings = {rule: status for (name, rule), (status, _) in statuses.items() if name == ACCOUNT}
     # Only what the blob service tells can pass or fail; everything else is ERROR.
-    assert {rule for rule, status in account_findings.items() if status != "ERROR"} == {"azure.blob-soft-delete", "azure.geo-redundant-storage"}
-    assert account_findings["azure.blob-soft-delete"] == "PASS" and account_findings["azure.geo-redundant-storage"] == "PASS"
+    assert {rule for rule, status in account_findings.items() if status != "ERROR"} == {"storage.soft-delete", "azure.geo-redundant-storage"}
+    assert account_findings["storage.soft-delete"] == "PASS" and account_findings["azure.geo-redundant-storage"] == "PASS"
     status, message = statuses[(ACCOUNT, "storage.min-tls-1-2")]
     assert status == "ERROR" and NOT_VISIBLE in message
     assert statuses[(f"{ACCOUNT}/dossiers", "azure.container-not-public")][0] == "PASS"

@@ -28,7 +28,7 @@ ACCOUNT_RULES = (
     "storage.sensitive-data-discovery", "storage.private-network-only", "storage.backup-coverage", "storage.lifecycle",
     "azure.blob-anonymous-access-disabled", "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled",
     "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "azure.private-endpoint",
-    "azure.blob-soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
+    "storage.soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
 )
 SUBSCRIPTION_RULES = ("azure.allowed-locations-policy",)
 
@@ -69,7 +69,7 @@ EXPECTED = {
         storage_encryption_at_rest=P, storage_https_only=P, storage_region_allowed=P, storage_replica_region_allowed=P,
         azure_blob_anonymous_access_disabled=P, azure_network_default_deny=P, azure_delete_lock=P,
         storage_versioning=E, storage_access_logging=E, storage_object_audit_logging=E,
-        azure_blob_soft_delete=E, azure_container_soft_delete=E,
+        storage_soft_delete=E, azure_container_soft_delete=E,
     ),
     "labfiles": statuses(
         ACCOUNT_RULES, F,
@@ -77,7 +77,7 @@ EXPECTED = {
         storage_replica_region_allowed=P, azure_blob_anonymous_access_disabled=P, azure_cross_tenant_replication_disabled=P,
         azure_access_key_rotation=P, azure_sas_expiry_policy=P, azure_network_default_deny=P,
         storage_threat_detection=P, storage_sensitive_data_discovery=P,
-        azure_blob_soft_delete=NA, azure_container_soft_delete=NA,
+        storage_soft_delete=NA, azure_container_soft_delete=NA,
     ),
     "labfiles/imaging": share(P, NA),
     "labfiles/reports": share(P, F),

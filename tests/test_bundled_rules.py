@@ -94,3 +94,49 @@ def test_rules_list_and_show(cli):
     assert "Remediation:" in shown.out and "hds Ex.28" in shown.out
     missing = cli("rules", "show", "storage.region")
     assert missing.code == 2 and "did you mean storage.region-allowed" in missing.err
+
+
+def _collected() -> dict[tuple[str, str], set[str]]:
+    """(provider, resource type) -> every path its adapter's fetchers can set (management plane)."""
+    from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS as AWS_ACCOUNT
+    from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS as S3_BUCKET
+    from cloudaudit.providers.azure.accounts import ACCOUNT_FETCHERS as AZURE_ACCOUNT
+    from cloudaudit.providers.azure.containers import CONTAINER_FETCHERS
+    from cloudaudit.providers.azure.shares import SHARE_FETCHERS
+    from cloudaudit.providers.azure.subscription import SUBSCRIPTION_FETCHERS
+    from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS as GCS_BUCKET
+
+    fetchers = {
+        ("aws", "storage.bucket"): S3_BUCKET, ("aws", "cloud.account"): AWS_ACCOUNT,
+        ("gcp", "storage.bucket"): GCS_BUCKET,
+        ("azure", "storage.account"): AZURE_ACCOUNT, ("azure", "storage.container"): CONTAINER_FETCHERS,
+        ("azure", "storage.share"): SHARE_FETCHERS, ("azure", "cloud.account"): SUBSCRIPTION_FETCHERS,
+    }
+    return {key: {path for fetcher in group for path in fetcher.provides} for key, group in fetchers.items()}
+
+
+def test_every_rule_reads_only_facts_the_adapters_of_its_clouds_collect():
+    """A rule that reads a fact some cloud's adapter never sets gives ERROR 'not collected' on
+    every resource of that cloud: limit it with `providers` (and say why in its description)."""
+    from cloudaudit.engine.ruleset import compile_rules
+    from cloudaudit.model import Resource, Status
+    from cloudaudit.vocabulary import vocabulary
+
+    collected = _collected()
+    vocab = vocabulary()
+    gaps = []
+    for rule in compile_rules(load_rule_specs()):
+        for rtype in rule.spec.resource_types:
+            for provider in rule.spec.clouds:
+                if (provider, rtype) not in collected:
+                    continue  # e.g. cloud.account rules of another cloud: no such resource
+                bare = Resource(provider=provider, type=rtype, id="x", name="x", account="a")
+                if not rule.matches(bare) or (rule.applies and rule.evaluate(bare).status is Status.NOT_APPLICABLE):
+                    continue  # with no fact at all it does not apply: it never does there (storage.https-only on GCS)
+                for text, path in rule.paths.items():
+                    if path.root in ("field", "tags", "raw") or vocab.spec(rtype, text) is None:
+                        continue  # resource fields, or a path of another type read behind a type test
+                    provided = collected[(provider, rtype)]
+                    if text not in provided and not any(p.startswith(text + ".") for p in provided):
+                        gaps.append(f"{rule.id}: {provider} {rtype} never collects {text}")
+    assert gaps == []

@@ -244,3 +244,18 @@ def test_messages_and_remediation_per_cloud():
     assert azure.remediation == "Use a Key Vault key.\nCLI: az storage account update --encryption-key-source Microsoft.Keyvault"
     documented = rule.spec.remediation.render()
     assert documented.startswith("Turn on default encryption.\nAWS:\n  Console: S3") and "AZURE:\n  Use a Key Vault key." in documented
+
+
+def test_a_property_of_one_resource_type_read_behind_a_test_of_the_type():
+    rule = make_rule(
+        resource=["storage.bucket", "storage.account"],
+        applies_if={"not": {"all": [{"eq": {"path": "type", "value": "storage.account"}}, {"eq": {"path": "account.kind", "value": "FileStorage"}}]}},
+        **{"assert": {"eq": {"path": "versioning.enabled", "value": True}}},
+    )
+    gcs = bucket({"versioning": {"enabled": True}}, provider="gcp")
+    blob_account = bucket({"versioning": {"enabled": True}, "account": {"kind": "StorageV2"}}, provider="azure", type="storage.account")
+    file_account = bucket({"versioning": {"enabled": False}, "account": {"kind": "FileStorage"}}, provider="azure", type="storage.account")
+    assert status_of(rule, gcs) is Status.PASS
+    assert status_of(rule, blob_account) is Status.PASS
+    assert status_of(rule, file_account) is Status.NOT_APPLICABLE
+    assert "account.kind is 'FileStorage'" in rule.evaluate(file_account).message

@@ -205,7 +205,7 @@ def test_every_recorded_bucket_uses_vocabulary_paths_only(inventory):
 EXPECTED = {
     # rule: {bucket: status} for the buckets where the recorded settings decide
     "gcp.retention-policy-locked": {"dossiers-medicaux": "PASS", "imagerie": "FAIL"},
-    "gcp.soft-delete": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "old-website": "FAIL", "us-backup": "PASS"},
+    "storage.soft-delete": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "old-website": "FAIL", "us-backup": "PASS"},
     "storage.region-allowed": {"dossiers-medicaux": "PASS", "imagerie": "PASS", "us-backup": "FAIL", "future-dual": "FAIL"},
     "storage.replica-region-allowed": {"imagerie": "PASS", "us-backup": "FAIL", "future-dual": "ERROR"},
     "storage.no-public-grants": {"old-website": "FAIL", "dossiers-medicaux": "PASS", "compta": "ERROR"},

@@ -51,7 +51,9 @@ def test_details_are_folded(comment):
     summaries = [s.text for s in comment.iter("summary")]
     assert summaries == ["How to fix (11 rules)", "Could not be evaluated (3)", "Muted (1)", "Could not collect (1)"]
     fixes = section(comment, "How to fix")
-    assert len(fixes.xpath(".//pre/code")) == 11  # one remediation per failing rule
+    # One remediation per failing rule and cloud: storage.customer-managed-key and storage.object-lock
+    # fail on S3 and on GCS buckets, and each cloud gets its own fix.
+    assert len(fixes.xpath(".//pre/code")) == 13
     assert "aws:SecureTransport" in fixes.text_content()
     assert "Failing on: cabinet-martin-export" in fixes.text_content()
     assert MUTED_REASON in section(comment, "Muted").text_content()
@@ -100,3 +102,25 @@ def test_code_cannot_be_closed_from_inside():
     assert block.text == text + "\n"
     (span,) = render_markdown(f"| a |\n|---|\n| {code_span('a|b`c')} |").xpath("//td/code")
     assert span.text == "a|b`c"
+
+
+def test_a_rule_failing_on_two_clouds_tells_each_its_own_fix():
+    from cloudaudit.engine.ruleset import Selection
+    from cloudaudit.inventory import Inventory
+    from cloudaudit.model import Resource
+    from cloudaudit.scan import build_report, prepare_rules
+
+    off = {"versioning": {"enabled": False, "status": "Disabled"}}
+    resources = [
+        Resource("aws", "storage.bucket", "arn:aws:s3:::exports", "exports", "111122223333", "eu-west-3", properties=off),
+        Resource("azure", "storage.account", "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/phi",
+                 "phi", "s", "francecentral", properties=off),
+    ]
+    report = build_report(Inventory(resources=resources), prepare_rules(selection=Selection(include=("storage.versioning",))))
+    fixes = section(render_markdown(MarkdownFormat().render(report)), "How to fix (1 rule)")
+    blocks = [code.text_content() for code in fixes.xpath(".//pre/code")]
+    assert len(blocks) == 2
+    (aws,) = [b for b in blocks if "aws s3api put-bucket-versioning" in b]
+    (azure,) = [b for b in blocks if "az storage account blob-service-properties update" in b]
+    assert "az storage" not in aws and "aws s3api" not in azure
+    assert "on AWS" in fixes.text_content() and "on Azure" in fixes.text_content()

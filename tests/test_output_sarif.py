@@ -59,8 +59,11 @@ def test_one_rule_descriptor_per_rule_with_help_and_remediation(report, run):
     assert sorted(descriptors) == sorted(spec.id for spec in report.rules)
     https = descriptors["storage.https-only"]
     assert https["shortDescription"]["text"] == "Data is reachable over HTTPS only"
-    assert https["help"]["text"].startswith("Add a bucket policy statement")
+    # The rule's general fix, then each cloud's (the rule checks S3 buckets and Azure accounts).
+    assert https["help"]["text"].startswith("Refuse every request that does not use HTTPS.\nAWS:\n  Add a bucket policy statement")
+    assert "AZURE:\n  Require secure transfer on the storage account." in https["help"]["text"]
     assert "aws:SecureTransport" in https["help"]["markdown"]
+    assert "**On Azure:** Require secure transfer" in https["help"]["markdown"] and "--https-only true" in https["help"]["markdown"]
     assert https["helpUri"].startswith("https://")
     assert https["defaultConfiguration"]["level"] == "error"
     assert https["properties"]["security-severity"] == "8.0"

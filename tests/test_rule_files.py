@@ -73,6 +73,19 @@ def test_path_known_for_one_resource_type_but_not_the_other():
     ]
 
 
+def test_a_path_of_one_resource_type_may_be_read_behind_a_test_of_the_type():
+    behind = {"any": [{"eq": {"path": "type", "value": "storage.bucket"}}, {"ne": {"path": "account.kind", "value": "FileStorage"}}]}
+    text = rule_text(resource=["storage.bucket", "storage.account"], applies_if=behind, **{"assert": {"eq": {"path": "versioning.enabled", "value": True}}})
+    (rule,) = compile_rules(parse_rule_files([RuleFile("rules/aws/test.rule.yaml", text, False)]))
+    assert "account.kind" in rule.paths
+    # Not behind the test (it comes after the path), or behind a test that still lets buckets through: still a problem.
+    before = {"any": [{"ne": {"path": "account.kind", "value": "FileStorage"}}, {"eq": {"path": "type", "value": "storage.bucket"}}]}
+    loose = {"all": [{"in": {"path": "type", "value": ["storage.bucket", "storage.account"]}}, {"ne": {"path": "account.kind", "value": "FileStorage"}}]}
+    for expression in (before, loose):
+        found = problems(rule_text(resource=["storage.bucket", "storage.account"], applies_if=expression, **{"assert": {"eq": {"path": "versioning.enabled", "value": True}}}))
+        assert len(found) == 1 and "path 'account.kind' is not a property of storage.bucket" in found[0], found
+
+
 def test_literal_of_the_wrong_type():
     found = problems(rule_text(**{"assert": {"eq": {"path": "encryption.at_rest", "value": "true"}}}))
     assert found == ["rules/aws/test.rule.yaml: $.assert.eq.value: 'true' does not fit the property, which is of type boolean"]

@@ -11,6 +11,7 @@ type the vocabulary declares, and reports every problem it finds, with its JSON 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from dataclasses import dataclass, field
@@ -105,14 +106,36 @@ def compile_expression(node: Any, where: str, ctx: CompileContext, scope: _ListS
     if operator == "not":
         return _negate(compile_expression(body, f"{where}.not", ctx, scope))
     if operator in ("all", "any"):
-        children = [
-            compile_expression(child, f"{where}.{operator}[{i}]", ctx, scope)
-            for i, child in enumerate(body)
-        ]
+        children = []
+        branch_ctx = ctx
+        for i, child in enumerate(body):
+            children.append(compile_expression(child, f"{where}.{operator}[{i}]", branch_ctx, scope))
+            branch_ctx = _after_type_test(child, operator, branch_ctx)
         return _conjunction(children) if operator == "all" else _disjunction(children)
     if operator in QUANTIFIERS:
         return _compile_quantifier(operator, body, f"{where}.{operator}", ctx, scope)
     raise AssertionError(f"schema let through operator {operator!r}")
+
+
+def _after_type_test(node: Any, operator: str, ctx: CompileContext) -> CompileContext:
+    """The context for the branches after `node` in an `all` (or `any`): when `node` tests the
+    resource's type against literals, later branches only decide for the types where it is TRUE
+    (FALSE for `any`), so their paths need only be properties of those types. This lets a rule
+    on buckets and accounts read an account-only property behind a type test, e.g.
+    any: [{eq: {path: type, value: storage.bucket}}, {ne: {path: account.kind, value: FileStorage}}]."""
+    (test, body), = node.items()
+    if test not in ("eq", "ne", "in", "not_in") or body.get("path") != "type":
+        return ctx
+    value = body.get("value")
+    listed = [value] if test in ("eq", "ne") else value
+    if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+        return ctx  # a parameter or a wrong literal: checked (and reported) elsewhere
+    positive = test in ("eq", "in")
+    deciding_later = operator == "all"  # all: later branches matter where this one is TRUE
+    remaining = [t for t in ctx.resource_types if ((t in listed) == positive) == deciding_later]
+    if not remaining or len(remaining) == len(ctx.resource_types):
+        return ctx
+    return dataclasses.replace(ctx, resource_types=tuple(remaining))
 
 
 # -- paths -----------------------------------------------------------------------------------

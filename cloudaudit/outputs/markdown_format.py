@@ -4,6 +4,7 @@ checks by severity, and the details folded away."""
 from __future__ import annotations
 
 import html
+from collections import Counter
 
 from cloudaudit.model import Finding, Status
 from cloudaudit.outputs.interface import OutputFormat
@@ -18,6 +19,7 @@ from cloudaudit.outputs.overview import (
     tool_label,
 )
 from cloudaudit.report import SEVERITY_ORDER, STATUS_ORDER, Report
+from cloudaudit.rule_docs import CLOUD_NAMES
 
 MAX_ROWS = 50
 """Rows per table: a comment stays well under GitHub's 65,536 characters; the rest is counted."""
@@ -82,20 +84,25 @@ def _findings_table(findings: list[Finding], last_column: str = "What was seen")
 
 
 def _remediations(findings: list[Finding]) -> str:
-    """One block per failing rule (its remediation is the same for every resource), most
+    """One block per failing rule and remediation (a rule tells each cloud its own fix), most
     serious first, with the resources it failed on."""
-    by_rule: dict[str, list[Finding]] = {}
+    by_fix: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        by_rule.setdefault(finding.rule.id, []).append(finding)
+        by_fix.setdefault((finding.rule.id, finding.remediation), []).append(finding)
+    fixes_per_rule = Counter(rule_id for rule_id, _ in by_fix)
     blocks = []
-    for failing in by_rule.values():
+    for (rule_id, _), failing in by_fix.items():
         first = failing[0]
         names = ", ".join(inline(f.resource.name) for f in failing[:RESOURCES_PER_RULE])
         more = len(failing) - RESOURCES_PER_RULE
         if more > 0:
             names += f" and {more} more"
+        clouds = ""
+        if fixes_per_rule[rule_id] > 1:
+            providers = sorted({f.resource.provider for f in failing})
+            clouds = " on " + ", ".join(CLOUD_NAMES.get(p, p) for p in providers)
         blocks.append(
-            f"**[{first.severity.value}] {inline(first.rule.title)}** {code_span(first.rule.id)}  \n"
+            f"**[{first.severity.value}] {inline(first.rule.title)}** {code_span(first.rule.id)}{inline(clouds)}  \n"
             f"Failing on: {names}\n\n"
             f"{code_block(first.remediation)}"
         )

@@ -21,6 +21,7 @@ from cloudaudit.model import Finding, Resource, Severity, Status
 from cloudaudit.outputs.interface import OutputFormat
 from cloudaudit.outputs.markdown_text import code_block, inline
 from cloudaudit.outputs.overview import issue_label, resource_place
+from cloudaudit.rule_docs import CLOUD_NAMES
 from cloudaudit.report import Report, sort_for_reading
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -129,15 +130,25 @@ def _help_markdown(spec: RuleSpec) -> str:
     if spec.description:
         parts.append(inline(spec.description))
     parts.append("**How to fix:** " + inline(remediation.text))
-    if remediation.console:
-        parts.append("Console: " + inline(remediation.console))
-    if remediation.cli:
-        parts.append("CLI:\n\n" + code_block(remediation.cli))
-    if remediation.terraform:
-        parts.append("Terraform: " + inline(remediation.terraform))
+    parts += _how_to_markdown(remediation.console, remediation.cli, remediation.terraform)
+    for cloud, specific in remediation.clouds.items():
+        heading = f"**On {CLOUD_NAMES.get(cloud, cloud)}:**"
+        parts.append(f"{heading} {inline(specific.text)}" if specific.text else heading)
+        parts += _how_to_markdown(specific.console, specific.cli, specific.terraform)
     if spec.compliance:
         parts.append("Compliance: " + ", ".join(inline(f"{c.framework} {c.control}") for c in spec.compliance))
     return "\n\n".join(parts)
+
+
+def _how_to_markdown(console: str | None, cli: str | None, terraform: str | None) -> list[str]:
+    parts = []
+    if console:
+        parts.append("Console: " + inline(console))
+    if cli:
+        parts.append("CLI:\n\n" + code_block(cli))
+    if terraform:
+        parts.append("Terraform: " + inline(terraform))
+    return parts
 
 
 def _result(finding: Finding, rule_index: int | None) -> dict[str, Any]:

@@ -3,13 +3,12 @@ subscription-wide reads its storage accounts share (locks, Defender for Storage,
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.azure.ids import AccountId, scope_of_lock
-from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
+from cloudaudit.providers.facts import Facts, Fetcher, SharedReads
 
 if TYPE_CHECKING:
     from cloudaudit.providers.azure.arm import ArmSession
@@ -33,20 +32,10 @@ class SubscriptionShared:
 
     subscription: str
     session: "ArmSession"
-    _known: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _shared: SharedReads = field(default_factory=SharedReads)
 
     def _once(self, name: str, load: Callable[[], Any]) -> Any:
-        with self._lock:
-            if name not in self._known:
-                try:
-                    self._known[name] = load()
-                except ReadFailure as failure:
-                    self._known[name] = failure
-            known = self._known[name]
-        if isinstance(known, ReadFailure):
-            raise known
-        return known
+        return self._shared.get(name, load)
 
     @property
     def arm_id(self) -> str:
