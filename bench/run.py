@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", action="append", choices=sorted(PROVIDERS), help="Provider to run (repeatable; default: all).")
     parser.add_argument("--buckets", "-n", type=_int_list, default=[100, 1000, 5000], help="Tenant sizes, comma-separated (default: 100,1000,5000).")
     parser.add_argument("--latency-ms", type=_float_list, default=[0.0, 25.0], help="Added latency per request, comma-separated; 0 scans the emulator directly (default: 0,25).")
-    parser.add_argument("--rules", type=lambda s: s.split(","), default=["full", "encryption"], help="Rule selections: full, encryption (default: both).")
+    parser.add_argument("--rules", type=lambda s: s.split(","), default=["full", "encryption"], help="Rule selections: full, encryption, first-catalogue (default: full,encryption).")
     parser.add_argument("--listing", type=lambda s: s.split(","), default=["moto"], help="AWS: 'moto' (ListBuckets without regions, as moto answers) and/or 'aws' (with BucketRegion, as AWS answers).")
     parser.add_argument("--workers", type=int, help="Pass --workers to the scan (default: the scan's own default).")
     parser.add_argument("--seed", type=int, default=7)

@@ -15,12 +15,22 @@ from bench.interface import BenchProvider, Tenant
 
 REPO = Path(__file__).resolve().parents[2]
 
+FIRST_CATALOGUE = (
+    "storage.encryption-at-rest", "storage.customer-managed-key", "storage.public-access-blocked",
+    "storage.no-public-grants", "storage.acls-disabled", "storage.https-only", "storage.min-tls-1-2",
+    "storage.region-allowed", "storage.replica-region-allowed", "storage.versioning", "aws.s3-mfa-delete",
+    "storage.object-lock", "storage.access-logging", "storage.replication",
+    "aws.account-public-access-block", "aws.root-mfa", "aws.console-users-mfa",
+)
+"""The rules of the first release (issue 7's baseline was measured on them): compares like with like."""
+
 
 class AwsBench(BenchProvider):
     name = "aws"
     selections = {
         "full": [],
         "encryption": ["--rule", "storage.encryption-at-rest"],
+        "first-catalogue": [option for rule in FIRST_CATALOGUE for option in ("--rule", rule)],
     }
 
     def __init__(self, regions_in_listing: bool = False):
