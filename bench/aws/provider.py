@@ -10,18 +10,17 @@ from pathlib import Path
 from typing import Mapping
 
 from bench.aws import ISOLATED_ENVIRONMENT
-from bench.aws.tenant import expected_statuses, plan_tenant
+from bench.aws.tenant import (
+    FIRST_RELEASE_ACCOUNT_RULES,
+    FIRST_RELEASE_BUCKET_RULES,
+    expected_statuses,
+    plan_tenant,
+)
 from bench.interface import BenchProvider, Tenant
 
 REPO = Path(__file__).resolve().parents[2]
 
-FIRST_CATALOGUE = (
-    "storage.encryption-at-rest", "storage.customer-managed-key", "storage.public-access-blocked",
-    "storage.no-public-grants", "storage.acls-disabled", "storage.https-only", "storage.min-tls-1-2",
-    "storage.region-allowed", "storage.replica-region-allowed", "storage.versioning", "aws.s3-mfa-delete",
-    "storage.object-lock", "storage.access-logging", "storage.replication",
-    "aws.account-public-access-block", "aws.root-mfa", "aws.console-users-mfa",
-)
+FIRST_CATALOGUE = FIRST_RELEASE_BUCKET_RULES + FIRST_RELEASE_ACCOUNT_RULES
 """The rules of the first release (issue 7's baseline was measured on them): compares like with like."""
 
 

@@ -29,19 +29,20 @@ MIN_RETENTION_DAYS = 7
 PARTNER_ACCOUNT = "111122223333"
 """Another AWS account that some bucket policies grant access to."""
 
-BUCKET_RULES = (
+FIRST_RELEASE_BUCKET_RULES = (
     "storage.encryption-at-rest", "storage.customer-managed-key", "storage.public-access-blocked",
     "storage.no-public-grants", "storage.acls-disabled", "storage.https-only", "storage.min-tls-1-2",
     "storage.region-allowed", "storage.replica-region-allowed", "storage.versioning", "aws.s3-mfa-delete",
-    "storage.object-lock", "storage.access-logging", "storage.replication", "storage.lifecycle",
-    "storage.no-cross-account-access", "storage.private-network-only", "storage.double-encryption",
-    "storage.key-rotation", "storage.audit-log-immutable", "storage.backup-coverage",
-    "storage.object-audit-logging", "storage.sensitive-data-discovery", "storage.threat-detection",
+    "storage.object-lock", "storage.access-logging", "storage.replication",
 )
-ACCOUNT_RULES = (
-    "aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa",
-    "aws.access-key-rotation",
+FIRST_RELEASE_ACCOUNT_RULES = ("aws.account-public-access-block", "aws.root-mfa", "aws.console-users-mfa")
+BUCKET_RULES = FIRST_RELEASE_BUCKET_RULES + (
+    "storage.lifecycle", "storage.no-cross-account-access", "storage.private-network-only",
+    "storage.double-encryption", "storage.key-rotation", "storage.audit-log-immutable",
+    "storage.backup-coverage", "storage.object-audit-logging", "storage.sensitive-data-discovery",
+    "storage.threat-detection",
 )
+ACCOUNT_RULES = FIRST_RELEASE_ACCOUNT_RULES + ("aws.root-hardware-mfa", "aws.access-key-rotation")
 
 
 @dataclass(frozen=True)
