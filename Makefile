@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 
 CHROMIUM_PACKAGES := chromium chromium-driver
 
-.PHONY: demo test install browser azurite clean
+.PHONY: demo test install browser azurite clean bench
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ browser:
 
 test: $(STAMP) browser azurite
 	$(BIN)/python -m pytest -q
+
+# The scan benchmark (bench/README.md), with the same .venv: `make bench BENCH_ARGS="-n 100"`
+# for a short run, `make bench BENCH_ARGS=--help` for the knobs.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache build *.egg-info .pytest_cache

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 import click
 
-from cloudaudit.atomic import write_text_atomic
+from cloudaudit.atomic import StagedFile
 from cloudaudit.cli.options import output_option_key
 from cloudaudit.config import Config, TenantConfig, load_config
 from cloudaudit.engine.ruleset import ParamOverrides, Selection, SeverityOverrides
@@ -208,22 +208,38 @@ def _check_destinations(targets: Sequence[OutputTarget]) -> None:
 
 
 def write_reports(report: Report, targets: Sequence[OutputTarget], show_passed: bool) -> None:
-    """Render every report first, then print the one for stdout and write the files, each
-    atomically: a file that cannot be written keeps its old content, and the others are still
-    written. Raises InputError listing the files that could not be written."""
+    """Render every report first, then print the one for stdout and put the files in place,
+    each atomically: a file that cannot be written keeps its old content, and the others are
+    still written. Files are rendered straight into their temporary files, so that a large
+    report is never held in memory whole. Raises InputError listing the files not written."""
     stdout_terminal = sys.stdout.isatty()
-    rendered = []
-    for target in targets:
-        color = target.path is None and stdout_terminal
-        options = RenderOptions(show_passed=show_passed, color=color, width=_width())
-        rendered.append((target, get_format(target.format_name, options).render(report)))
+    rendered: list[tuple[OutputTarget, str | StagedFile | OSError]] = []
+    try:
+        for target in targets:
+            color = target.path is None and stdout_terminal
+            options = RenderOptions(show_passed=show_passed, color=color, width=_width())
+            output = get_format(target.format_name, options)
+            if target.path is None:
+                rendered.append((target, output.render(report)))
+                continue
+            try:
+                rendered.append((target, StagedFile(target.path, lambda handle: output.write(report, handle))))
+            except OSError as exc:
+                rendered.append((target, exc))
+    except BaseException:
+        for _, staged in rendered:
+            if isinstance(staged, StagedFile):
+                staged.discard()
+        raise
     failures: list[str] = []
-    for target, text in rendered:
-        if target.path is None:
-            click.echo(text, nl=False)
+    for target, outcome in rendered:
+        if isinstance(outcome, str):
+            click.echo(outcome, nl=False)
             continue
         try:
-            write_text_atomic(target.path, text)
+            if isinstance(outcome, OSError):
+                raise outcome
+            outcome.commit()
         except OSError as exc:
             failures.append(f"{target.given}: cannot write ({exc.strerror or exc}); the file is unchanged")
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from cloudaudit.engine.expressions import (
@@ -220,17 +221,37 @@ class Rule:
             return False
         return self.spec.providers is None or resource.provider in self.spec.providers
 
+    @cached_property
+    def _ref(self) -> RuleRef:
+        return self.spec.ref
+
+    @cached_property
+    def _given(self) -> dict[Any, Any]:
+        """Messages and evidence this rule has given already: thousands of buckets mostly get
+        the same few, and their findings share one copy (findings never change them)."""
+        return {}
+
+    def _shared(self, value: Any) -> Any:
+        try:
+            if isinstance(value, dict):
+                key: Any = tuple((k, type(v), v) for k, v in value.items())
+            else:
+                key = (type(value), value)
+            return self._given.setdefault(key, value)
+        except TypeError:  # a list among the values: not hashable, kept as it is
+            return value
+
     def evaluate(self, resource: Resource) -> Finding:
         status, message = self._judge(resource)
         return Finding(
-            rule=self.spec.ref,
+            rule=self._ref,
             resource=resource,
             status=status,
             severity=self.spec.severity,
-            message=message,
+            message=self._shared(message),
             remediation=self.remediations.get(resource.provider) or self.spec.remediation.render(resource.provider),
             compliance=self.spec.compliance,
-            evidence=self._evidence(resource),
+            evidence=self._shared(self._evidence(resource)),
         )
 
     def _judge(self, resource: Resource) -> tuple[Status, str]:

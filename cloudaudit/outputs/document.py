@@ -39,7 +39,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def findings_document(report: Report) -> dict[str, Any]:
+def findings_document(report: Report, with_findings: bool = True) -> dict[str, Any]:
+    """The whole document; with_findings=False leaves `findings` empty (for a format that
+    encodes them one by one)."""
     inventory = report.inventory
     document: dict[str, Any] = {
         "schema_version": DOCUMENT_VERSION,
@@ -56,7 +58,7 @@ def findings_document(report: Report) -> dict[str, Any]:
             "api_calls": dict(sorted(inventory.api_calls.items())),
         },
         "summary": report.summary(),
-        "findings": [finding_to_dict(f) for f in report.findings],
+        "findings": [finding_to_dict(f) for f in report.findings] if with_findings else [],
         "errors": [issue.to_dict() for issue in inventory.issues],
     }
     document.update(report.extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
 from cloudaudit.report import Report
 
@@ -32,3 +32,8 @@ class OutputFormat(abc.ABC):
     @abc.abstractmethod
     def render(self, report: Report) -> str:
         """The whole output as text, ending with a newline (jsonl with no finding is empty)."""
+
+    def write(self, report: Report, stream: TextIO) -> None:
+        """Write the output to `stream`: render()'s text by default. A format whose output grows
+        with the findings writes it in pieces instead, so that it is never in memory whole."""
+        stream.write(self.render(report))

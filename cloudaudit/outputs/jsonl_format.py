@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Iterator, TextIO
 
 from cloudaudit.outputs.document import finding_to_dict
 from cloudaudit.outputs.interface import OutputFormat
@@ -16,4 +17,12 @@ class JsonLinesFormat(OutputFormat):
 
     def render(self, report: Report) -> str:
         """One JSON object per line, in the order of the JSON document; empty when no finding."""
-        return "".join(json.dumps(finding_to_dict(f), default=str) + "\n" for f in report.findings)
+        return "".join(self._lines(report))
+
+    def write(self, report: Report, stream: TextIO) -> None:
+        for line in self._lines(report):
+            stream.write(line)
+
+    def _lines(self, report: Report) -> Iterator[str]:
+        for finding in report.findings:
+            yield json.dumps(finding_to_dict(finding), default=str) + "\n"

@@ -12,9 +12,10 @@ from cloudaudit.model import CollectionIssue, Resource
 from cloudaudit.progress import Progress
 from cloudaudit.providers.aws import OPTIONS
 from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
+from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
-from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext, normalise_location
+from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext
 from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.concurrency import keep_resources, map_concurrently
@@ -128,21 +129,18 @@ class AwsProvider(Provider):
         except ReadFailure as failure:
             result.issues.append(CollectionIssue("aws", account, "s3:ListBuckets", failure.reason))
             return []
-        known_regions = {name: region for name, region in listed if region}
+        regions = BucketRegions(session, {name: region for name, region in listed if region})
         account_block = _account_block_values(account_facts)
         services = AccountServices(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:
-            name, region = item
+            name, _ = item
             try:
-                if region is None:
-                    region = _bucket_region(session, name)
+                region = regions.region(name)
                 if wanted_regions and region not in wanted_regions:
                     return None
-                ctx = BucketContext(
-                    name, region, account, partition, session, account_block, services, known_regions
-                )
+                ctx = BucketContext(name, region, account, partition, session, account_block, services, regions)
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ReadFailure as failure:
                 return _unreadable_bucket(name, account, partition, fetch_plan, failure)
@@ -172,11 +170,6 @@ class AwsProvider(Provider):
             token = page.get("ContinuationToken")
             if not token:
                 return
-
-
-def _bucket_region(session: AwsSession, name: str) -> str:
-    response = read("s3:GetBucketLocation", session.client("s3").get_bucket_location, Bucket=name)
-    return normalise_location(response.get("LocationConstraint"))
 
 
 def _account_block_values(facts: Facts) -> dict[str, bool] | ReadFailure | None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
+from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.cloudtrail import object_events_logged
-from cloudaudit.providers.aws.s3_policy import foreign_accounts, parse_policy, restricted_to_private_network, transport_policy
+from cloudaudit.providers.aws.s3_policy import (
+    foreign_accounts,
+    may_be_public,
+    parse_policy,
+    restricted_to_private_network,
+    transport_policy,
+)
 from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
@@ -25,13 +32,6 @@ PUBLIC_GROUPS = {
 ENFORCED_OWNERSHIP = "BucketOwnerEnforced"
 
 
-def normalise_location(constraint: str | None) -> str:
-    """GetBucketLocation says None for us-east-1 and EU for eu-west-1 (legacy values)."""
-    if not constraint:
-        return "us-east-1"
-    if constraint == "EU":
-        return "eu-west-1"
-    return constraint.lower()
 
 
 @dataclass
@@ -46,8 +46,8 @@ class BucketContext:
     account_block: Mapping[str, bool] | ReadFailure | None
     """The account's Block Public Access flags, or why they could not be read; None if not read."""
     services: AccountServices
-    bucket_regions: Mapping[str, str] = field(default_factory=dict)
-    """Regions of the account's own buckets, to place replication destinations without a call."""
+    regions: BucketRegions
+    """Every bucket's region, read once per scan: also places replication destinations."""
 
     @property
     def s3(self) -> Any:
@@ -148,7 +148,8 @@ def _blocked(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
 
 
 def _policy_status(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
-    if facts.peek("raw.policy_present") is False:
+    # No policy, or one that grants nothing to a wildcard principal: S3 cannot call it public.
+    if facts.peek("raw.policy_present") is False or facts.peek("raw.policy_may_be_public") is False:
         return {"public_access.policy_public": False}
     response = read(
         "s3:GetBucketPolicyStatus",
@@ -219,6 +220,7 @@ def _policy(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     if response is None:
         return {
             "raw.policy_present": False,
+            "raw.policy_may_be_public": False,
             "transport.https_only": False,
             "transport.min_tls_version": None,
             "public_access.foreign_accounts": [],
@@ -231,6 +233,7 @@ def _policy(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     transport = transport_policy(document, ctx.name)
     return {
         "raw.policy_present": True,
+        "raw.policy_may_be_public": may_be_public(document),
         "transport.https_only": transport.https_only,
         "transport.min_tls_version": transport.min_tls_version,
         "public_access.foreign_accounts": foreign_accounts(document, ctx.account),
@@ -248,8 +251,14 @@ def _versioning(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     }
 
 
+def _versioning_off(facts: Facts) -> bool:
+    """Versioning was read and is not on: never enabled, or suspended."""
+    return facts.peek("versioning.status") in ("Disabled", "Suspended")
+
+
 def _object_lock(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
-    response = read(
+    # Object Lock turns versioning on, and S3 then refuses to suspend it: no versioning, no lock.
+    response = None if _versioning_off(facts) else read(
         "s3:GetObjectLockConfiguration",
         ctx.s3.get_object_lock_configuration,
         absent=("ObjectLockConfigurationNotFoundError",),
@@ -278,7 +287,9 @@ def _logging(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
 
 
 def _replication(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
-    response = read(
+    # S3 accepts a replication configuration only on a versioned bucket, and refuses to suspend
+    # versioning while one is present: no versioning, no replication.
+    response = None if _versioning_off(facts) else read(
         "s3:GetBucketReplication",
         ctx.s3.get_bucket_replication,
         absent=("ReplicationConfigurationNotFoundError",),
@@ -300,13 +311,10 @@ def _replication(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
 
 
 def _destination_region(ctx: BucketContext, bucket: str) -> str | None:
-    if bucket in ctx.bucket_regions:
-        return ctx.bucket_regions[bucket]
     try:
-        response = read("s3:GetBucketLocation", ctx.s3.get_bucket_location, Bucket=bucket)
+        return ctx.regions.region(bucket)
     except ReadFailure:
         return None
-    return normalise_location(response.get("LocationConstraint"))
 
 
 def _data_regions(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
@@ -382,7 +390,14 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
     Fetcher("blocked", ("public_access.blocked",), _blocked, requires=("bucket_block", "account_block"), combines=True),
     Fetcher(
         "policy",
-        ("raw.policy_present", "transport.https_only", "transport.min_tls_version", "public_access.foreign_accounts", "network.public_access"),
+        (
+            "raw.policy_present",
+            "raw.policy_may_be_public",
+            "transport.https_only",
+            "transport.min_tls_version",
+            "public_access.foreign_accounts",
+            "network.public_access",
+        ),
         _policy,
         calls=("s3:GetBucketPolicy",),
     ),
@@ -402,6 +417,7 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         ("retention.object_lock", "retention.mode", "retention.days", "retention.locked"),
         _object_lock,
         calls=("s3:GetObjectLockConfiguration",),
+        uses=("versioning",),
     ),
     Fetcher("logging", ("logging.access_logs", "logging.target"), _logging, calls=("s3:GetBucketLogging",)),
     Fetcher(
@@ -409,6 +425,7 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         ("replication.enabled", "replication.destinations"),
         _replication,
         calls=("s3:GetBucketReplication", "s3:GetBucketLocation"),
+        uses=("versioning",),
     ),
     Fetcher("data_regions", ("location.data_regions", "location.replica_regions"), _data_regions, requires=("replication",)),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=("s3:GetBucketLifecycleConfiguration",)),

@@ -4,6 +4,10 @@ A bucket is HTTPS-only when a statement denies every principal every S3 action (
 actions) on the bucket's objects when `aws:SecureTransport` is false. It enforces TLS 1.2 when
 a statement denies requests with `NumericLessThan s3:TlsVersion 1.2`. These are the forms AWS
 documents and AWS Config's s3-bucket-ssl-requests-only rule accepts.
+
+It also tells when a policy cannot be public, so that GetBucketPolicyStatus need not be asked:
+S3 calls a policy public only when it grants access to a wildcard principal (without a
+restricting condition), so one that allows nothing, or allows only named principals, is not.
 """
 
 from __future__ import annotations
@@ -159,3 +163,24 @@ def restricted_to_private_network(document: dict[str, Any], bucket: str) -> bool
                 if any(key.lower() in _PRIVATE_NETWORK_KEYS for key in body):
                     return True
     return False
+
+
+def may_be_public(document: dict[str, Any]) -> bool:
+    """False when no statement could grant anything to everyone: every statement is a Deny, or
+    an Allow to principals named without a wildcard. True whenever in doubt (S3 then decides)."""
+    for statement in _statements(document):
+        if statement.get("Effect") == "Deny":
+            continue
+        if "NotPrincipal" in statement or _has_wildcard(statement.get("Principal", "*")):
+            return True
+    return not isinstance(document.get("Statement"), (list, dict))
+
+
+def _has_wildcard(principal: Any) -> bool:
+    if isinstance(principal, str):
+        return "*" in principal
+    if isinstance(principal, dict):
+        return any(_has_wildcard(value) for value in principal.values())
+    if isinstance(principal, list):
+        return any(_has_wildcard(value) for value in principal)
+    return True  # not a shape S3 accepts: let S3 judge

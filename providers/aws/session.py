@@ -28,6 +28,9 @@ class AwsSession:
             connect_timeout=10,
             read_timeout=30,
             user_agent_extra=f"cloudaudit/{__version__}",
+            # The adapter builds every request itself (a bucket name, an account id): checking
+            # them against the service model on each call costs CPU and catches nothing.
+            parameter_validation=False,
         )
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
