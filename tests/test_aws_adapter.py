@@ -39,7 +39,7 @@ def test_a_bare_bucket_reads_as_not_configured_everywhere():
     assert p["retention"] == {"object_lock": False, "mode": None, "days": None, "locked": False}
     assert p["logging"] == {"access_logs": False, "target": None, "object_audit": False, "audit_log_bucket": False}
     assert p["public_access"]["foreign_accounts"] == []
-    assert p["network"] == {"public_access": True}
+    assert p["network"] == {"public_access": True, "private_endpoint_approved": False}
     assert p["backup"] == {"protected": False}
     assert p["threat_detection"] == {"enabled": False}
     assert p["data_discovery"] == {"enabled": True}, "moto starts with Macie enabled in every region"
@@ -141,7 +141,7 @@ def test_object_lock_logging_replication_lifecycle_and_tags():
     }
     assert p["encryption"]["algorithm"] == "aws:kms:dsse" and p["encryption"]["double"] is True
     assert p["encryption"]["key_managed_by"] == "customer" and p["encryption"]["key_rotation"] is True
-    assert p["network"] == {"public_access": False}
+    assert p["network"] == {"public_access": False, "private_endpoint_approved": True}
     assert p["backup"] == {"protected": True} and p["threat_detection"] == {"enabled": True}
     assert p["replication"]["destinations"] == [{"bucket": "cabinet-du-parc-archives-replica", "region": "eu-central-1", "account": None}]
     assert p["location"]["data_regions"] == ["eu-west-3", "eu-central-1"]

@@ -158,3 +158,44 @@ class TestAccountIdentity:
     def test_root_with_mfa_and_no_virtual_device_has_hardware_mfa(self):
         moto_gaps.enable_root_mfa(ACCOUNT)
         assert account_resource(collect()).properties["identity"]["root_hardware_mfa"] is True
+
+
+@pytest.mark.usefixtures("mocked_aws")
+class TestAlertsAndEndpoints:
+    def test_bucket_policy_change_alarm_on_the_trail_log_group(self):
+        create_bucket("trail-logs", "eu-west-3")
+        logs = boto3.client("logs", region_name="eu-west-3")
+        logs.create_log_group(logGroupName="trail")
+        group_arn = f"arn:aws:logs:eu-west-3:{ACCOUNT}:log-group:trail:*"
+        role = boto3.client("iam", region_name="us-east-1").create_role(RoleName="trail-to-logs", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        cloudtrail = boto3.client("cloudtrail", region_name="eu-west-3")
+        cloudtrail.create_trail(Name="audit", S3BucketName="trail-logs", IsMultiRegionTrail=True,
+                                CloudWatchLogsLogGroupArn=group_arn, CloudWatchLogsRoleArn=role)
+        cloudtrail.start_logging(Name="audit")
+        assert account_resource(collect()).properties["logging"] == {"policy_change_alerts": False}
+
+        logs.put_metric_filter(
+            logGroupName="trail", filterName="s3-policy",
+            filterPattern="{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = DeleteBucketPolicy)) }",
+            metricTransformations=[{"metricName": "S3PolicyChanges", "metricNamespace": "CIS", "metricValue": "1"}],
+        )
+        cloudwatch = boto3.client("cloudwatch", region_name="eu-west-3")
+        alarm = dict(AlarmName="s3-policy", MetricName="S3PolicyChanges", Namespace="CIS", Statistic="Sum", Period=300,
+                     EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+        cloudwatch.put_metric_alarm(**alarm)
+        assert account_resource(collect()).properties["logging"] == {"policy_change_alerts": False}, "an alarm nobody hears"
+        topic = boto3.client("sns", region_name="eu-west-3").create_topic(Name="security")["TopicArn"]
+        cloudwatch.put_metric_alarm(**alarm, AlarmActions=[topic])
+        assert account_resource(collect()).properties["logging"] == {"policy_change_alerts": True}
+
+    def test_s3_vpc_endpoint_per_region(self):
+        create_bucket("paris-bucket", "eu-west-3")
+        create_bucket("frankfurt-bucket", "eu-central-1")
+        ec2 = boto3.client("ec2", region_name="eu-west-3")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.eu-west-3.s3", VpcEndpointType="Gateway")
+        result = collect()
+        buckets = by_name(result)
+        assert buckets["paris-bucket"].properties["network"]["private_endpoint_approved"] is True
+        assert buckets["frankfurt-bucket"].properties["network"]["private_endpoint_approved"] is False
+        assert result.api_calls["ec2:DescribeVpcEndpoints"] == 2

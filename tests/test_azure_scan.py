@@ -27,7 +27,7 @@ ACCOUNT_RULES = (
     "storage.versioning", "storage.access-logging", "storage.object-audit-logging", "storage.threat-detection",
     "storage.sensitive-data-discovery", "storage.private-network-only", "storage.backup-coverage", "storage.lifecycle",
     "azure.blob-anonymous-access-disabled", "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled",
-    "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "azure.private-endpoint",
+    "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "storage.private-endpoint",
     "storage.soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
 )
 SUBSCRIPTION_RULES = ("azure.allowed-locations-policy",)

@@ -122,7 +122,7 @@ def test_demo_shows_the_practice_problems():
     assert result.code == 0, result.err
     out = result.out
     assert "tenant cabinet-du-parc" in out
-    for bucket in ("imagerie (eu-west-3)  16 failed", "export-teleconsultation (us-east-1)  17 failed", "archives (eu-west-3)  23 passed"):
+    for bucket in ("imagerie (eu-west-3)  16 failed", "export-teleconsultation (us-east-1)  18 failed", "archives (eu-west-3)  24 passed"):
         assert f"storage.bucket cabinet-du-parc-{bucket}" in out
     assert "console users without MFA: secretariat" in out
     assert out.index("Summary") < out.index("Fix first")

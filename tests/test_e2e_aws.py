@@ -41,7 +41,7 @@ EXPECTED_FAILURES = {
         "storage.min-tls-1-2", "storage.region-allowed", "storage.versioning", "aws.s3-mfa-delete", "storage.object-lock",
         "storage.access-logging", "storage.replication", "storage.lifecycle", "storage.object-audit-logging",
         "storage.private-network-only", "storage.backup-coverage", "storage.threat-detection",
-        "storage.sensitive-data-discovery",
+        "storage.sensitive-data-discovery", "storage.private-endpoint",
     },
     "journaux": {
         "storage.customer-managed-key", "storage.double-encryption", "aws.s3-mfa-delete", "storage.object-lock",
@@ -52,9 +52,12 @@ EXPECTED_FAILURES = {
     "archives-replica": {
         "storage.access-logging", "storage.replication", "storage.double-encryption", "storage.object-audit-logging",
         "storage.private-network-only", "storage.backup-coverage", "storage.threat-detection",
-        "storage.sensitive-data-discovery",
+        "storage.sensitive-data-discovery", "storage.private-endpoint",
     },
-    "123456789012": {"aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa"},
+    "123456789012": {
+        "aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa",
+        "aws.bucket-policy-change-alarm",
+    },
 }
 CUSTOMER_KEYS = {"archives", "archives-replica"}
 LOG_BUCKET = "journaux"

@@ -40,9 +40,9 @@ BUCKET_RULES = FIRST_RELEASE_BUCKET_RULES + (
     "storage.lifecycle", "storage.no-cross-account-access", "storage.private-network-only",
     "storage.double-encryption", "storage.key-rotation", "storage.audit-log-immutable",
     "storage.backup-coverage", "storage.object-audit-logging", "storage.sensitive-data-discovery",
-    "storage.threat-detection",
+    "storage.threat-detection", "storage.private-endpoint",
 )
-ACCOUNT_RULES = FIRST_RELEASE_ACCOUNT_RULES + ("aws.root-hardware-mfa", "aws.access-key-rotation")
+ACCOUNT_RULES = FIRST_RELEASE_ACCOUNT_RULES + ("aws.root-hardware-mfa", "aws.access-key-rotation", "aws.bucket-policy-change-alarm")
 
 
 @dataclass(frozen=True)
@@ -179,12 +179,13 @@ def expected_statuses(plan: TenantPlan, over_moto_server: bool = False) -> dict[
     expected[(ACCOUNT_ID, "aws.root-hardware-mfa")] = "FAIL"
     expected[(ACCOUNT_ID, "aws.console-users-mfa")] = "PASS"
     expected[(ACCOUNT_ID, "aws.access-key-rotation")] = "PASS"
+    expected[(ACCOUNT_ID, "aws.bucket-policy-change-alarm")] = "FAIL"
     return expected
 
 
 def _bucket_verdicts(bucket: BucketSpec, regions: dict[str, str]) -> dict[str, bool | None]:
     """True (PASS), False (FAIL) or None (NOT_APPLICABLE) for each bucket rule. The tenant has
-    no CloudTrail trail, AWS Backup plan or GuardDuty, no VPC-only policy, no DSSE-KMS,
+    no CloudTrail trail, AWS Backup plan, GuardDuty or VPC endpoint, no VPC-only policy, no DSSE-KMS,
     and its customer keys keep moto's default of no rotation."""
     retention_days = bucket.lock.retention_days if bucket.lock else None
     replica_regions = {regions[bucket.replicate_to]} if bucket.replicate_to else set()
@@ -213,4 +214,5 @@ def _bucket_verdicts(bucket: BucketSpec, regions: dict[str, str]) -> dict[str, b
         "storage.object-audit-logging": False,
         "storage.sensitive-data-discovery": True,  # moto's GetMacieSession answers ENABLED
         "storage.threat-detection": False,
+        "storage.private-endpoint": False,
     }

@@ -270,6 +270,10 @@ def _create_audit_trail(client: ClientFactory) -> None:
 
 
 def _set_up_security_services(client: ClientFactory) -> None:
+    # The practice's servers reach S3 through a gateway endpoint in Paris (the archive's policy names it).
+    ec2 = client("ec2", SECURITY_SERVICES_REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{SECURITY_SERVICES_REGION}.s3", VpcEndpointType="Gateway")
     client("guardduty", SECURITY_SERVICES_REGION).create_detector(
         Enable=True, Features=[{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]
     )

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.s3 import BLOCK_FLAGS
+from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure, SharedReads
 
@@ -20,6 +21,7 @@ class AccountContext:
     partition: str
     session: AwsSession
     workers: int
+    services: AccountServices
     shared: SharedReads = field(default_factory=SharedReads)
     """The IAM user list, read once for the fetchers that need it."""
 
@@ -63,6 +65,10 @@ def _summary(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
         "identity.root_mfa": summary.get("AccountMFAEnabled") == 1,
         "identity.root_access_keys": summary.get("AccountAccessKeysPresent", 0) > 0,
     }
+
+
+def _policy_change_alerts(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    return {"logging.policy_change_alerts": ctx.services.alerts_on_bucket_policy_changes()}
 
 
 def _list_users(iam: Any) -> list[str]:
@@ -160,4 +166,10 @@ ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = (
         calls=("iam:ListUsers", "iam:GetLoginProfile", "iam:ListMFADevices"),
     ),
     Fetcher("access_keys", ("identity.access_keys",), _access_keys, calls=("iam:ListUsers", "iam:ListAccessKeys")),
+    Fetcher(
+        "policy_change_alerts",
+        ("logging.policy_change_alerts",),
+        _policy_change_alerts,
+        calls=("cloudtrail:DescribeTrails", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarmsForMetric"),
+    ),
 )

@@ -39,6 +39,8 @@ class Trail:
     bucket: str | None
     """Where the trail writes its log files."""
     selections: tuple[Selection, ...]
+    log_group: str | None = None
+    """The CloudWatch Logs group the trail also delivers to (for metric filters and alarms)."""
 
     def applies_to(self, region: str) -> bool:
         return self.logging and (self.multi_region or self.home_region == region)
@@ -103,3 +105,19 @@ def object_events_logged(trails: Iterable[Trail], bucket: str, region: str) -> b
                 reads = reads or selection.reads
                 writes = writes or selection.writes
     return reads and writes
+
+
+BUCKET_POLICY_EVENTS = ("PutBucketPolicy", "PutBucketAcl", "DeleteBucketPolicy")
+"""The S3 changes CIS AWS 4.8 wants alerted on, at the least (policy and ACL)."""
+
+
+def watches_bucket_policy_changes(filter_pattern: str) -> bool:
+    """Does a CloudWatch Logs metric filter pattern match S3 bucket policy and ACL changes?"""
+    text = "".join(filter_pattern.split())
+    return "s3.amazonaws.com" in text and all(event in text for event in BUCKET_POLICY_EVENTS)
+
+
+def log_group_name(arn: str) -> str:
+    """arn:aws:logs:REGION:ACCOUNT:log-group:NAME:* -> NAME"""
+    parts = arn.split(":log-group:", 1)
+    return parts[1].removesuffix(":*") if len(parts) == 2 else arn

@@ -47,13 +47,14 @@ class AwsProvider(Provider):
             lambda paths: plan.wants_any("cloud.account", paths),
             also=("account_block",) if "account_block" in bucket_plan.names else (),
         )
-        account_ctx = AccountContext(account, partition, session, self.workers)
+        services = AccountServices(session)
+        account_ctx = AccountContext(account, partition, session, self.workers, services)
         account_facts = account_plan.run(account_ctx)
         if plan.wants_type("cloud.account"):
             result.resources.append(self._account_resource(account_ctx, account_facts))
         if plan.wants_type("storage.bucket"):
             result.resources.extend(
-                self._buckets(session, account, partition, bucket_plan, account_facts, result, progress)
+                self._buckets(session, account, partition, bucket_plan, account_facts, services, result, progress)
             )
         result.api_calls.update(session.calls)
         return result
@@ -121,6 +122,7 @@ class AwsProvider(Provider):
         partition: str,
         fetch_plan: FetchPlan[BucketContext],
         account_facts: Facts,
+        services: AccountServices,
         result: CollectionResult,
         progress: Progress,
     ) -> list[Resource]:
@@ -131,7 +133,6 @@ class AwsProvider(Provider):
             return []
         regions = BucketRegions(session, {name: region for name, region in listed if region})
         account_block = _account_block_values(account_facts)
-        services = AccountServices(session)
         wanted_regions = {r.lower() for r in self.settings.get("regions") or ()}
 
         def collect_one(item: tuple[str, str | None]) -> Resource | CollectionIssue | None:

@@ -360,6 +360,10 @@ def _data_discovery(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     return {"data_discovery.enabled": ctx.services.macie_enabled(ctx.region)}
 
 
+def _private_endpoint(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    return {"network.private_endpoint_approved": ctx.services.s3_vpc_endpoint(ctx.region)}
+
+
 def _audit_trail(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     trails = ctx.services.trails()
     return {
@@ -433,6 +437,7 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
     Fetcher("backup", ("backup.protected",), _backup, calls=("backup:ListProtectedResources",)),
     Fetcher("threat_detection", ("threat_detection.enabled",), _threat_detection, calls=("guardduty:ListDetectors", "guardduty:GetDetector")),
     Fetcher("data_discovery", ("data_discovery.enabled",), _data_discovery, calls=("macie2:GetMacieSession",)),
+    Fetcher("private_endpoint", ("network.private_endpoint_approved",), _private_endpoint, calls=("ec2:DescribeVpcEndpoints",)),
     Fetcher(
         "audit_trail",
         ("logging.object_audit", "logging.audit_log_bucket"),

@@ -8,7 +8,13 @@ from typing import Any
 import botocore.exceptions
 
 from cloudaudit.providers.aws.calls import read
-from cloudaudit.providers.aws.cloudtrail import Trail, advanced_selections, classic_selections
+from cloudaudit.providers.aws.cloudtrail import (
+    Trail,
+    advanced_selections,
+    classic_selections,
+    log_group_name,
+    watches_bucket_policy_changes,
+)
 from cloudaudit.providers.aws.errors import describe, error_code
 from cloudaudit.providers.aws.session import AwsSession
 from cloudaudit.providers.facts import ReadFailure, SharedReads
@@ -59,6 +65,7 @@ class AccountServices:
             selectors = read("cloudtrail:GetEventSelectors", client.get_event_selectors, TrailName=arn)
             selections = classic_selections(selectors.get("EventSelectors") or [])
             selections += advanced_selections(selectors.get("AdvancedEventSelectors") or [])
+            log_group = trail.get("CloudWatchLogsLogGroupArn")
             trails.append(
                 Trail(
                     name=trail["Name"],
@@ -67,11 +74,53 @@ class AccountServices:
                     logging=bool(status.get("IsLogging")),
                     bucket=trail.get("S3BucketName"),
                     selections=tuple(selections),
+                    log_group=log_group_name(log_group) if log_group else None,
                 )
             )
         return tuple(trails)
 
+    def alerts_on_bucket_policy_changes(self) -> bool:
+        """Does a logging multi-region trail feed a metric filter on S3 policy/ACL changes that an
+        alarm with an action watches (CIS AWS 4.8)?"""
+
+        def ask() -> bool:
+            for trail in self.trails():
+                if not (trail.logging and trail.multi_region and trail.log_group):
+                    continue
+                logs = self._session.client("logs", trail.home_region)
+                cloudwatch = self._session.client("cloudwatch", trail.home_region)
+                filters = read("logs:DescribeMetricFilters", logs.describe_metric_filters, logGroupName=trail.log_group)
+                for metric_filter in filters.get("metricFilters", []):
+                    if not watches_bucket_policy_changes(metric_filter.get("filterPattern", "")):
+                        continue
+                    for metric in metric_filter.get("metricTransformations", []):
+                        alarms = read(
+                            "cloudwatch:DescribeAlarmsForMetric",
+                            cloudwatch.describe_alarms_for_metric,
+                            MetricName=metric["metricName"],
+                            Namespace=metric["metricNamespace"],
+                        )
+                        if any(alarm.get("AlarmActions") for alarm in alarms.get("MetricAlarms", [])):
+                            return True
+            return False
+
+        return self._shared.get("policy-change-alerts", ask)
+
     # -- regional services -------------------------------------------------------------------
+
+    def s3_vpc_endpoint(self, region: str) -> bool:
+        """Is there an available VPC endpoint for S3 (gateway or interface) in this region?"""
+
+        def ask() -> bool:
+            ec2 = self._session.client("ec2", region)
+            response = read(
+                "ec2:DescribeVpcEndpoints",
+                ec2.describe_vpc_endpoints,
+                Filters=[{"Name": "service-name", "Values": [f"com.amazonaws.{region}.s3"]}],
+            )
+            return any(e.get("State", "").lower() == "available" for e in response.get("VpcEndpoints", []))
+
+        return self._shared.get(("s3-vpc-endpoint", region), ask)
 
     def backup_protected(self, region: str) -> frozenset[str]:
         """ARNs of the resources AWS Backup has backed up in this region."""
