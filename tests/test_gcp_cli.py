@@ -18,10 +18,12 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     TENANT_BUCKETS,
     GcsEmulator,
     build_tenant,
+    chain,
     deny_iam_of,
     gcs,
     gcs_emulator,
     google_env,
+    project_apis,
     replay,
 )
 from tests.support.http_proxy import RecordingProxy
@@ -62,7 +64,7 @@ collected' on every bucket (their descriptions say what GCS would need)."""
 @pytest.fixture
 def practice(gcs: GcsEmulator, google_env: pytest.MonkeyPatch) -> Iterator[RecordingProxy]:
     build_tenant(gcs)
-    proxy = RecordingProxy(gcs.port, respond=deny_iam_of(DENIED_IAM_BUCKET)).start()
+    proxy = RecordingProxy(gcs.port, respond=chain(deny_iam_of(DENIED_IAM_BUCKET), project_apis())).start()
     google_env.setenv("STORAGE_EMULATOR_HOST", proxy.url)
     yield proxy
     proxy.stop()
