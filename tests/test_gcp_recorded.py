@@ -283,6 +283,13 @@ EXPECTED = {
     "gcp.iam-allowed-domains": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "compta": "ERROR"},
     "gcp.uniform-bucket-access": {"old-website": "FAIL", "compta": "PASS"},
     "storage.replication": {"dossiers-medicaux": "FAIL", "imagerie": "PASS", "compta": "PASS"},
+    "storage.public-access-blocked": {"old-website": "PASS", "compta": "PASS"},
+    "storage.object-audit-logging": {"dossiers-medicaux": "ERROR", "old-website": "ERROR"},
+    "storage.https-only": {"dossiers-medicaux": "FAIL"},
+    "gcp.org-policy-public-access-prevention": {PROJECT: "PASS"},
+    "gcp.org-policy-uniform-bucket-access": {PROJECT: "PASS"},
+    "gcp.org-policy-resource-locations": {PROJECT: "FAIL"},
+    "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
 }
 
 
