@@ -105,14 +105,35 @@ def _collected() -> dict[tuple[str, str], set[str]]:
     from cloudaudit.providers.azure.shares import SHARE_FETCHERS
     from cloudaudit.providers.azure.subscription import SUBSCRIPTION_FETCHERS
     from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS as GCS_BUCKET
+    from cloudaudit.providers.gcp.project import PROJECT_FETCHERS as GCP_PROJECT
 
     fetchers = {
         ("aws", "storage.bucket"): S3_BUCKET, ("aws", "cloud.account"): AWS_ACCOUNT,
-        ("gcp", "storage.bucket"): GCS_BUCKET,
+        ("gcp", "storage.bucket"): GCS_BUCKET, ("gcp", "cloud.account"): GCP_PROJECT,
         ("azure", "storage.account"): AZURE_ACCOUNT, ("azure", "storage.container"): CONTAINER_FETCHERS,
         ("azure", "storage.share"): SHARE_FETCHERS, ("azure", "cloud.account"): SUBSCRIPTION_FETCHERS,
     }
     return {key: {path for fetcher in group for path in fetcher.provides} for key, group in fetchers.items()}
+
+
+def _paths_read_for(rule, provider: str) -> dict:
+    """The paths a rule reads for one cloud's resources: its expressions' and the placeholders
+    of the messages that cloud gets (its own, else the general ones). A placeholder of another
+    cloud's message is never rendered for this one."""
+    import dataclasses
+
+    from cloudaudit.engine.rule import compile_rule
+    from cloudaudit.vocabulary import vocabulary
+
+    bare, problems = compile_rule(dataclasses.replace(rule.spec, message={}), rule.params, vocabulary())
+    assert bare is not None, problems
+    paths = dict(bare.paths)
+    for kind in ("pass", "fail"):
+        template = rule.templates.get((provider, kind)) or rule.templates.get((None, kind))
+        for part in template.parts if template else ():
+            if part is not None and not isinstance(part, str):
+                paths[part.text] = part
+    return paths
 
 
 def test_every_rule_reads_only_facts_the_adapters_of_its_clouds_collect():
@@ -133,7 +154,7 @@ def test_every_rule_reads_only_facts_the_adapters_of_its_clouds_collect():
                 bare = Resource(provider=provider, type=rtype, id="x", name="x", account="a")
                 if not rule.matches(bare) or (rule.applies and rule.evaluate(bare).status is Status.NOT_APPLICABLE):
                     continue  # with no fact at all it does not apply: it never does there (storage.https-only on GCS)
-                for text, path in rule.paths.items():
+                for text, path in _paths_read_for(rule, provider).items():
                     if path.root in ("field", "tags", "raw") or vocab.spec(rtype, text) is None:
                         continue  # resource fields, or a path of another type read behind a type test
                     provided = collected[(provider, rtype)]

@@ -1,6 +1,7 @@
-"""`cloudaudit scan --provider gcp` end to end: a practice's project in gcp-storage-emulator,
-the JSON findings document checked against its schema and rule by rule, a read denied on one
-bucket, nothing but reads on the wire, and the credential failures a user meets."""
+"""`cloudaudit scan --provider gcp` end to end: a practice's project in gcp-storage-emulator
+(its Resource Manager, Org Policy and HMAC answers recorded), the JSON findings document
+checked against its schema and rule by rule for the buckets and the project, a read denied on
+one bucket, nothing but reads on the wire, and the credential failures a user meets."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ import pytest
 from tests.conftest import REPO, run_cli_process
 from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     DENIED_IAM_BUCKET,
+    IAM_POLICY_PATH,
     PROJECT,
     TENANT_BUCKETS,
     GcsEmulator,
     build_tenant,
+    chain,
     deny_iam_of,
     gcs,
     gcs_emulator,
     google_env,
+    project_apis,
     replay,
 )
 from tests.support.http_proxy import RecordingProxy
@@ -38,19 +42,26 @@ EXPECTED: dict[str, dict[str, str]] = {
     "storage.no-public-grants": {P: "PASS", U: "FAIL", E: "PASS", L: "ERROR"},
     "storage.region-allowed": {P: "PASS", U: "FAIL", E: "PASS", L: "FAIL"},
     "storage.replica-region-allowed": {P: "PASS", U: "PASS", E: "PASS", L: "PASS"},
-    "storage.https-only": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
+    "storage.https-only": {P: "PASS", U: "PASS", E: "PASS", L: "PASS"},
     "storage.min-tls-1-2": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
-    "gcp.public-access-prevention": {P: "PASS", U: "FAIL", E: "PASS", L: "FAIL"},
+    "storage.public-access-blocked": {P: "PASS", U: "FAIL", E: "PASS", L: "FAIL"},
+    "storage.object-audit-logging": {P: "PASS", U: "PASS", E: "PASS", L: "PASS"},
     "gcp.uniform-bucket-access": {P: "PASS", U: "FAIL", E: "PASS", L: "PASS"},
     "gcp.iam-allowed-domains": {P: "PASS", U: "FAIL", E: "PASS", L: "ERROR"},
     "storage.soft-delete": {P: "PASS", U: "FAIL", E: "PASS", L: "PASS"},
     "gcp.retention-policy-locked": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.lifecycle": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.double-encryption": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
+    # the project itself (recorded: no organization-wide prevention, EU only, no uniform access
+    # requirement, an active HMAC key)
+    "gcp.org-policy-public-access-prevention": {PROJECT: "FAIL"},
+    "gcp.org-policy-resource-locations": {PROJECT: "PASS"},
+    "gcp.org-policy-uniform-bucket-access": {PROJECT: "FAIL"},
+    "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
 }
 
 NOT_CHECKED_ON_GCS = (
-    "storage.backup-coverage", "storage.key-rotation", "storage.audit-log-immutable", "storage.object-audit-logging",
+    "storage.backup-coverage", "storage.key-rotation", "storage.audit-log-immutable",
     "storage.sensitive-data-discovery", "storage.threat-detection", "storage.private-network-only",
     "storage.no-cross-account-access",
 )
@@ -62,7 +73,7 @@ collected' on every bucket (their descriptions say what GCS would need)."""
 @pytest.fixture
 def practice(gcs: GcsEmulator, google_env: pytest.MonkeyPatch) -> Iterator[RecordingProxy]:
     build_tenant(gcs)
-    proxy = RecordingProxy(gcs.port, respond=deny_iam_of(DENIED_IAM_BUCKET)).start()
+    proxy = RecordingProxy(gcs.port, respond=chain(deny_iam_of(DENIED_IAM_BUCKET), project_apis())).start()
     google_env.setenv("STORAGE_EMULATOR_HOST", proxy.url)
     yield proxy
     proxy.stop()
@@ -105,12 +116,25 @@ def test_a_scan_gives_the_right_status_for_every_rule_and_bucket(cli, practice, 
     assert "gcloud storage buckets remove-iam-policy-binding" in public["remediation"]
     assert {"framework": "cis-gcp", "control": "5.1"} in public["compliance"]
 
+    project = seen[("gcp.no-active-hmac-keys", PROJECT)]
+    assert project["resource"]["id"] == f"//cloudresourcemanager.googleapis.com/projects/{PROJECT}"
+    assert project["resource"]["type"] == "cloud.account"
+    assert "legacy-sync@" in project["message"], project["message"]
+    assert "gcloud storage hmac" in project["remediation"]
+    https = seen[("storage.https-only", "phi-paris")]
+    assert "storage.secureHttpTransport" in https["message"]
+    audit = seen[("storage.object-audit-logging", "phi-paris")]
+    assert {"framework": "cis-gcp", "control": "2.1"} in audit["compliance"]
+
 
 def test_the_scan_sends_no_mutating_request(cli, practice, config):
+    """GETs, and one POST: projects.getIamPolicy, a read whose options travel in a body (see
+    test_gcp_emulator.test_the_scan_only_reads)."""
     practice.clear()
     cli("scan", "--provider", "gcp", "--config", str(config), "--format", "json")
     assert practice.requests, "the scan went nowhere"
-    assert {r.method for r in practice.requests} == {"GET"}
+    posts = [(r.path, json.loads(r.body)) for r in practice.requests if r.method != "GET"]
+    assert posts == [(IAM_POLICY_PATH, {"options": {"requestedPolicyVersion": 3}})]
 
 
 def test_collect_then_evaluate_offline_gives_the_same_statuses(cli, practice, config, tmp_path):

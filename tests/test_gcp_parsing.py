@@ -165,3 +165,157 @@ def test_the_provider_package_declares_its_options_without_loading_the_sdk():
         "assert not any(m.startswith('google') for m in sys.modules), sorted(m for m in sys.modules if m.startswith('google'))"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the project: audit configuration, organization policies, endpoints ---------------------------
+
+from cloudaudit.providers.gcp.locations import policy_locations, policy_regions  # noqa: E402
+from cloudaudit.providers.gcp.policies import boolean_enforced, list_policy, storage_audit  # noqa: E402
+
+
+def _audit(service, *logs):
+    return {"service": service, "auditLogConfigs": [dict(log) for log in logs]}
+
+
+@pytest.mark.parametrize(
+    "configs, recorded, exempted",
+    [
+        ([], False, []),
+        ([_audit("allServices", {"logType": "ADMIN_READ"})], False, []),
+        ([_audit("storage.googleapis.com", {"logType": "DATA_READ"}, {"logType": "DATA_WRITE"})], True, []),
+        ([_audit("allServices", {"logType": "DATA_READ"}, {"logType": "DATA_WRITE"})], True, []),
+        # read from allServices, write from storage's own entry
+        ([_audit("allServices", {"logType": "DATA_READ"}), _audit("storage.googleapis.com", {"logType": "DATA_WRITE"})], True, []),
+        ([_audit("bigquery.googleapis.com", {"logType": "DATA_READ"}, {"logType": "DATA_WRITE"})], False, []),
+        (
+            [_audit("storage.googleapis.com", {"logType": "DATA_READ", "exemptedMembers": ["serviceAccount:b@p.iam.gserviceaccount.com"]},
+                    {"logType": "DATA_WRITE"}, {"logType": "ADMIN_READ", "exemptedMembers": ["user:admin@cabinet.fr"]})],
+            True, ["serviceAccount:b@p.iam.gserviceaccount.com"],
+        ),
+    ],
+)
+def test_storage_data_access_logs_from_the_audit_configuration(configs, recorded, exempted):
+    audit = storage_audit({"version": 1, "bindings": [], "auditConfigs": configs} if configs else {"version": 1})
+    assert audit.objects_recorded is recorded
+    assert list(audit.exempted_members) == exempted
+
+
+@pytest.mark.parametrize(
+    "spec, enforced",
+    [
+        (None, False),
+        ({}, False),
+        ({"rules": [{"enforce": True}]}, True),
+        ({"rules": [{"enforce": False}]}, False),
+        ({"rules": [{"enforce": True}, {"enforce": False}]}, False),
+        ({"rules": [{"enforce": "TRUE"}]}, False),
+    ],
+)
+def test_a_boolean_constraint_is_enforced_only_when_every_rule_enforces(spec, enforced):
+    policy = {"name": "projects/1/policies/storage.publicAccessPrevention"} | ({"spec": spec} if spec is not None else {})
+    assert boolean_enforced(policy) is enforced
+
+
+@pytest.mark.parametrize(
+    "rules, restricted, allowed, denied",
+    [
+        ([], False, [], []),
+        ([{"allowAll": True}], False, [], []),
+        ([{"denyAll": True}], True, [], []),
+        ([{"values": {"allowedValues": ["in:eu-locations"]}}], True, ["in:eu-locations"], []),
+        ([{"values": {"deniedValues": ["in:us-locations"]}}], False, [], ["in:us-locations"]),
+        ([{"values": {"allowedValues": ["in:europe-locations"], "deniedValues": ["europe-west2"]}}], True, ["in:europe-locations"], ["europe-west2"]),
+        ([{"values": {"allowedValues": ["europe-west9"]}}, {"allowAll": True}], False, [], []),
+        ([{"values": {"allowedValues": ["europe-west9"]}}, {"values": {"allowedValues": ["europe-west1"]}}], True, ["europe-west9", "europe-west1"], []),
+    ],
+)
+def test_a_list_constraint_restricts_only_when_every_rule_does(rules, restricted, allowed, denied):
+    policy = list_policy({"spec": {"rules": rules}})
+    assert (policy.restricted, list(policy.allowed), list(policy.denied)) == (restricted, allowed, denied)
+
+
+@pytest.mark.parametrize(
+    "value, codes",
+    [
+        ("in:europe-west9-locations", ("europe-west9",)),
+        ("in:europe-west9-b-locations", ("europe-west9",)),
+        ("europe-west9-b", ("europe-west9",)),
+        ("EUROPE-WEST9", ("europe-west9",)),
+        ("is:EU", ("eu",)),
+        ("eur4", ("eur4",)),
+        ("in:asia-locations", ("in:asia-locations",)),
+    ],
+)
+def test_resource_location_values(value, codes):
+    assert policy_locations(value) == codes
+
+
+def test_the_eu_value_group_is_inside_the_eea_and_europe_is_not():
+    from cloudaudit.engine.params import region_sets
+
+    assert set(policy_regions(["in:eu-locations"])) == set(region_sets()["eea"]) & set(policy_regions(["in:europe-locations"]))
+    assert {"europe-west2", "europe-west6"} <= set(policy_regions(["in:europe-locations"]))
+    assert set(policy_regions(["in:us-locations"])) <= set(region_sets()["us"])
+
+
+def test_denied_values_are_taken_out_of_the_allowed_ones():
+    regions = policy_regions(["in:europe-locations"], ["in:europe-west2-locations", "europe-west6"])
+    assert "europe-west2" not in regions and "europe-west6" not in regions and "europe-west9" in regions
+
+
+def test_describe_uses_the_error_info_reason_of_the_newer_apis():
+    from google.api_core.exceptions import PermissionDenied
+
+    error_info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "IAM_PERMISSION_DENIED", "domain": "iam.googleapis.com"}
+    exc = PermissionDenied(
+        "GET http://127.0.0.1:1/v2/projects/p/policies/c:getEffectivePolicy: Permission 'orgpolicy.policies.get' denied",
+        details=[error_info], error_info=error_info,
+    )
+    assert describe("orgpolicy.projects.policies.getEffectivePolicy c", exc) == (
+        "orgpolicy.projects.policies.getEffectivePolicy c: HTTP 403 IAM_PERMISSION_DENIED: Permission 'orgpolicy.policies.get' denied"
+    )
+
+
+def test_endpoint_variables(monkeypatch):
+    from cloudaudit.errors import InputError
+    from cloudaudit.providers.gcp.session import api_endpoints
+
+    for name in ("CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT", "CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    assert api_endpoints(None).resource_manager == "https://cloudresourcemanager.googleapis.com"
+    assert api_endpoints(None).org_policy == "https://orgpolicy.googleapis.com"
+    assert api_endpoints("http://127.0.0.1:9023/").org_policy == "http://127.0.0.1:9023", "the emulator answers for every API"
+    monkeypatch.setenv("CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT", "https://orgpolicy-psc.p.googleapis.com/")
+    assert api_endpoints(None).org_policy == "https://orgpolicy-psc.p.googleapis.com"
+    monkeypatch.setenv("CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT", "http://proxy.cabinet.fr:8080")
+    with pytest.raises(InputError, match="plain http is only accepted for a loopback address"):
+        api_endpoints(None)
+    assert api_endpoints("http://127.0.0.1:9023").org_policy == "http://proxy.cabinet.fr:8080", "anonymous: no token to leak"
+    monkeypatch.setenv("CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT", "cloudresourcemanager.googleapis.com")
+    with pytest.raises(InputError, match="CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT=cloudresourcemanager.googleapis.com: expected a URL"):
+        api_endpoints("http://127.0.0.1:9023")
+
+
+def test_the_request_timeout_is_the_storage_clients():
+    from google.cloud.storage.constants import _DEFAULT_TIMEOUT
+
+    from cloudaudit.providers.gcp.session import REQUEST_TIMEOUT_SECONDS
+
+    assert REQUEST_TIMEOUT_SECONDS == _DEFAULT_TIMEOUT
+
+
+def test_a_bucket_that_enforces_prevention_needs_no_organization_policy():
+    from types import SimpleNamespace
+
+    from cloudaudit.providers.facts import plan_fetchers
+    from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, BucketContext
+
+    class NoReads:
+        def enforced(self, constraint):
+            raise AssertionError(f"{constraint} read for a bucket that enforces prevention itself")
+
+    config = SimpleNamespace(public_access_prevention="enforced", uniform_bucket_level_access_enabled=True)
+    bucket = SimpleNamespace(name="phi", iam_configuration=config, project_number=None)
+    plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: "public_access.blocked" in paths)
+    facts = plan.run(BucketContext(bucket, PROJECT, None, NoReads()))
+    assert facts.get("public_access.blocked") is True

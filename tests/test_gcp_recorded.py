@@ -1,6 +1,8 @@
 """What no emulator holds, from JSON API responses shaped like real Cloud Storage's (locked
 retention, soft delete, custom and predefined dual-regions, conditional IAM bindings, legacy
-ACLs, paging), served over HTTP to the real client and read by the same adapter code."""
+ACLs, paging), Resource Manager's (a refused project IAM policy), Org Policy's (effective
+policies) and the HMAC key listing's, served over HTTP to the real client and google-auth
+session and read by the same adapter code."""
 
 from __future__ import annotations
 
@@ -16,9 +18,25 @@ from cloudaudit.scan import build_report, prepare_rules
 from cloudaudit.inventory import Inventory
 from cloudaudit.engine.ruleset import ParamOverrides
 from cloudaudit.vocabulary import vocabulary
-from tests.support.gcs_emulator import PROJECT, PROJECT_NUMBER, forbidden, google_env, replay  # noqa: F401
+from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
+    HMAC_PATH,
+    IAM_POLICY_PATH,
+    PROJECT,
+    PROJECT_NUMBER,
+    SYNC_ACCOUNT,
+    effective_policy,
+    forbidden,
+    google_env,
+    hmac_key,
+    hmac_keys,
+    permission_denied,
+    policy_path,
+    replay,
+)
 
 LIST = "/storage/v1/b"
+AUDIT_PATHS = {"logging.object_audit", "logging.object_audit_exempted_members"}
+"""Unreadable on every recorded bucket: the project's IAM policy is refused."""
 
 
 def bucket(name: str, **fields: Any) -> dict[str, Any]:
@@ -129,6 +147,23 @@ ROUTES: dict[str, tuple[int, Any]] = {
         (f"project-owners-{PROJECT_NUMBER}", "OWNER"), ("allUsers", "READER"),
     ])),
     f"{LIST}/compta/iam": forbidden("storage.buckets.getIamPolicy", "compta"),
+    # The project: its IAM policy refused, public access prevention and uniform access enforced
+    # from above, Europe allowed but London and Zurich denied, no HTTPS-only policy, and HMAC
+    # keys over two pages.
+    IAM_POLICY_PATH: permission_denied("resourcemanager.projects.getIamPolicy", f"projects/{PROJECT}"),
+    policy_path("storage.publicAccessPrevention"): (200, effective_policy("storage.publicAccessPrevention", {"enforce": True})),
+    policy_path("storage.uniformBucketLevelAccess"): (200, effective_policy("storage.uniformBucketLevelAccess", {"enforce": True})),
+    policy_path("gcp.resourceLocations"): (200, effective_policy("gcp.resourceLocations", {
+        "values": {"allowedValues": ["in:europe-locations"], "deniedValues": ["in:europe-west2-locations", "in:europe-west6-locations"]},
+    })),
+    policy_path("storage.secureHttpTransport"): (200, effective_policy("storage.secureHttpTransport")),
+    HMAC_PATH: (200, hmac_keys(
+        hmac_key("GOOG1EXAMPLEPAGEONE000000000000000000000000000000000000000", f"scanner@{PROJECT}.iam.gserviceaccount.com", "INACTIVE", "2025-02-01T09:00:00.000Z"),
+        next_page="CgpwYWdlLXR3bw==",
+    )),
+    f"{HMAC_PATH}?pageToken=CgpwYWdlLXR3bw==": (200, hmac_keys(
+        hmac_key("GOOG1EXAMPLEPAGETWO000000000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2025-11-30T17:45:12.331Z"),
+    )),
 }
 
 
@@ -148,9 +183,45 @@ def inventory(recorded, google_env):
 
 def test_both_pages_of_the_listing_are_read(inventory):
     resources, result = inventory
-    assert sorted(resources) == ["compta", "dossiers-medicaux", "future-dual", "imagerie", "old-website", "us-backup"]
+    assert sorted(resources) == ["cabinet-martin", "compta", "dossiers-medicaux", "future-dual", "imagerie", "old-website", "us-backup"]
     assert result.api_calls["storage.buckets.list"] == 2
     assert result.issues == []
+
+
+def test_the_project_from_recorded_organization_policies_and_two_pages_of_hmac_keys(inventory):
+    resources, result = inventory
+    project = resources[PROJECT]
+    assert project.type == "cloud.account" and project.errors == {}
+    assert project.properties["public_access"] == {"blocked": True, "uniform_access_required": True}
+    regions = project.properties["location"]["guardrail_regions"]
+    assert project.properties["location"]["guardrail"] is True
+    assert "europe-west2" not in regions and "europe-west6" not in regions
+    assert {"eur5", "eur7", "eur8"} <= set(regions), "dual-regions with a London or Zurich half stay allowed"
+    keys = project.properties["identity"]["hmac_keys"]
+    assert [(k["service_account"], k["active"]) for k in keys] == [
+        (f"scanner@{PROJECT}.iam.gserviceaccount.com", False), (SYNC_ACCOUNT, True),
+    ]
+    assert result.api_calls["storage.projects.hmacKeys.list"] == 2
+
+
+def test_a_refused_project_iam_policy_is_error_on_every_bucket_and_nothing_else(inventory):
+    resources, _ = inventory
+    for name, resource in resources.items():
+        if resource.type != "storage.bucket":
+            continue
+        reason = resource.errors["logging.object_audit"]
+        assert reason.startswith(
+            "cloudresourcemanager.projects.getIamPolicy: HTTP 403 IAM_PERMISSION_DENIED: "
+            "Permission 'resourcemanager.projects.getIamPolicy' denied on resource 'projects/cabinet-martin'"
+        ), reason
+    assert set(resources["dossiers-medicaux"].errors) == AUDIT_PATHS
+
+
+def test_an_inherited_bucket_under_an_enforced_organization_policy_is_blocked(inventory):
+    site = inventory[0]["old-website"].properties["public_access"]
+    assert site["prevention"] == "inherited" and site["acl_public"] is True
+    assert site["blocked"] is True and site["public"] is False
+    assert inventory[0]["old-website"].properties["transport"] == {"https_only": False}
 
 
 def test_a_locked_ten_year_retention_and_a_90_day_soft_delete(inventory):
@@ -184,7 +255,7 @@ def test_a_predefined_dual_region_outside_the_eea(inventory):
 
 def test_an_unknown_dual_region_makes_only_its_regions_unreadable(inventory):
     future = inventory[0]["future-dual"]
-    assert set(future.errors) == {"location.data_regions", "location.replica_regions"}
+    assert set(future.errors) - AUDIT_PATHS == {"location.data_regions", "location.replica_regions"}
     assert "EUR9" in future.errors["location.replica_regions"]
     assert future.properties["location"] == {"region": "eur9", "type": "dual-region"}
 
@@ -193,13 +264,13 @@ def test_legacy_acls_of_a_bucket_without_uniform_access(inventory):
     site = inventory[0]["old-website"]
     access = site.properties["public_access"]
     assert access["acl_public_grantees"] == ["allAuthenticatedUsers", "allUsers"]
-    assert access["policy_public"] is False and access["public"] is True
+    assert access["policy_public"] is False
     assert site.properties["retention"]["soft_delete_days"] == 0
 
 
-def test_every_recorded_bucket_uses_vocabulary_paths_only(inventory):
+def test_every_recorded_resource_uses_vocabulary_paths_only(inventory):
     for resource in inventory[0].values():
-        assert vocabulary().unknown_paths("storage.bucket", resource.properties) == []
+        assert vocabulary().unknown_paths(resource.type, resource.properties) == []
 
 
 EXPECTED = {
@@ -212,6 +283,13 @@ EXPECTED = {
     "gcp.iam-allowed-domains": {"dossiers-medicaux": "PASS", "imagerie": "FAIL", "compta": "ERROR"},
     "gcp.uniform-bucket-access": {"old-website": "FAIL", "compta": "PASS"},
     "storage.replication": {"dossiers-medicaux": "FAIL", "imagerie": "PASS", "compta": "PASS"},
+    "storage.public-access-blocked": {"old-website": "PASS", "compta": "PASS"},
+    "storage.object-audit-logging": {"dossiers-medicaux": "ERROR", "old-website": "ERROR"},
+    "storage.https-only": {"dossiers-medicaux": "FAIL"},
+    "gcp.org-policy-public-access-prevention": {PROJECT: "PASS"},
+    "gcp.org-policy-uniform-bucket-access": {PROJECT: "PASS"},
+    "gcp.org-policy-resource-locations": {PROJECT: "FAIL"},
+    "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
 }
 
 

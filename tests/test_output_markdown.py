@@ -33,7 +33,7 @@ def section(comment, title: str):
 def test_the_heading_and_counts_say_what_failed(comment):
     assert comment.findtext("h2") == (
         "❌ cloudaudit: 15 failing checks (2 critical, 9 high, 4 medium), 3 checks could not be evaluated, "
-        "1 muted, 83 passed, 1 collection error"
+        "1 muted, 85 passed, 1 collection error"
     )
     counts = comment.xpath("//table[1]/tbody/tr")
     assert [c.text for c in counts[0]] == ["FAIL", "2", "9", "4", "0", "0", "15"]

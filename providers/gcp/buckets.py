@@ -2,7 +2,9 @@
 
 Most settings arrive with the bucket listing (buckets.list returns every bucket's metadata),
 so their fetchers make no call of their own; only the IAM policy and, when uniform
-bucket-level access is off, the legacy ACLs need one request per bucket.
+bucket-level access is off, the legacy ACLs need one request per bucket. A few facts are the
+project's (its audit configuration, its organization policies): read once per project and
+shared by its buckets (project.ProjectReads).
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from cloudaudit.providers.gcp.locations import (
     kind_of,
     location_code,
     placement,
+)
+from cloudaudit.providers.gcp.project import (
+    IAM_POLICY_CALL as PROJECT_IAM_CALL,
+    ORG_POLICY_CALL,
+    PUBLIC_ACCESS_PREVENTION,
+    SECURE_TRANSPORT,
+    ProjectReads,
 )
 from cloudaudit.providers.gcp.session import GcsSession
 
@@ -40,6 +49,8 @@ class BucketContext:
     """The google.cloud.storage Bucket as listed, its metadata loaded."""
     project: str
     session: GcsSession
+    reads: ProjectReads
+    """The project's shared reads (audit configuration, organization policies)."""
 
     @property
     def name(self) -> str:
@@ -108,8 +119,16 @@ def _access_config(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     return {
         "public_access.acls_disabled": bool(config.uniform_bucket_level_access_enabled),
         "public_access.prevention": prevention,
-        "public_access.blocked": prevention == "enforced",
     }
+
+
+def _public_block(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    """Public access prevention holds when the bucket enforces it, or when it inherits it and
+    the storage.publicAccessPrevention organization policy enforces it on the project (the
+    project's policy is read only for a bucket that inherits)."""
+    if facts.get("public_access.prevention") == "enforced":
+        return {"public_access.blocked": True}
+    return {"public_access.blocked": ctx.reads.enforced(PUBLIC_ACCESS_PREVENTION)}
 
 
 def _versioning(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
@@ -136,6 +155,22 @@ def _retention(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
         "retention.locked": locked,
         "raw.object_retention_mode": b.object_retention_mode,
     }
+
+
+def _object_audit(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    """Cloud Storage's Data Access audit logs are a project setting: every bucket of the
+    project is recorded when DATA_READ and DATA_WRITE are on (for storage or allServices)."""
+    audit = ctx.reads.storage_audit()
+    return {
+        "logging.object_audit": audit.objects_recorded,
+        "logging.object_audit_exempted_members": list(audit.exempted_members),
+    }
+
+
+def _https_only(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    """A bucket has no HTTPS-only setting of its own; the storage.secureHttpTransport
+    organization policy makes Cloud Storage refuse plain HTTP for the whole project."""
+    return {"transport.https_only": ctx.reads.enforced(SECURE_TRANSPORT)}
 
 
 def _logging(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
@@ -186,15 +221,20 @@ def _acl(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
 
 def _public(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
     """Readable by anyone: a public IAM binding or ACL entry, and public access prevention not
-    enforced on the bucket. Enforced prevention decides alone; otherwise one public grant is
-    enough, so an unreadable part matters only when no other part already says public."""
-    if facts.get("public_access.blocked"):
-        return {"public_access.public": False}
+    in force (from the bucket or the organization policy). Prevention in force decides alone;
+    otherwise one public grant is enough, so an unreadable part matters only when no other
+    part already says public. A public grant where prevention cannot be told is unreadable."""
+    blocked: ReadFailure | None = None
+    try:
+        if facts.get("public_access.blocked"):
+            return {"public_access.public": False}
+    except ReadFailure as exc:
+        blocked = exc
     failure = None
     for path in ("public_access.policy_public", "public_access.acl_public"):
         try:
             if facts.get(path):
-                return {"public_access.public": True}
+                return {"public_access.public": blocked or True}
         except ReadFailure as exc:
             failure = failure or exc
     return {"public_access.public": failure if failure else False}
@@ -213,11 +253,13 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         _encryption,
         calls=_LISTED,
     ),
+    Fetcher("access_config", ("public_access.acls_disabled", "public_access.prevention"), _access_config, calls=_LISTED),
     Fetcher(
-        "access_config",
-        ("public_access.acls_disabled", "public_access.prevention", "public_access.blocked"),
-        _access_config,
-        calls=_LISTED,
+        "public_block",
+        ("public_access.blocked",),
+        _public_block,
+        calls=(LIST_CALL, ORG_POLICY_CALL),
+        requires=("access_config",),
     ),
     Fetcher("versioning", ("versioning.enabled", "versioning.status"), _versioning, calls=_LISTED),
     Fetcher("soft_delete", ("retention.soft_delete_days",), _soft_delete, calls=_LISTED),
@@ -228,6 +270,13 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         calls=_LISTED,
     ),
     Fetcher("logging", ("logging.access_logs", "logging.target"), _logging, calls=_LISTED),
+    Fetcher(
+        "object_audit",
+        ("logging.object_audit", "logging.object_audit_exempted_members"),
+        _object_audit,
+        calls=(PROJECT_IAM_CALL,),
+    ),
+    Fetcher("https_only", ("transport.https_only",), _https_only, calls=(ORG_POLICY_CALL,)),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=_LISTED),
     Fetcher("labels", ("tags",), _labels, calls=_LISTED),
     Fetcher(
@@ -253,7 +302,7 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         "public",
         ("public_access.public",),
         _public,
-        requires=("access_config", "iam_policy", "acl"),
+        requires=("public_block", "iam_policy", "acl"),
         combines=True,
     ),
 )

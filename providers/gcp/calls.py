@@ -1,16 +1,17 @@
-"""Make one Cloud Storage read, count it, and turn its failure into a ReadFailure."""
+"""Make one Google API read, count it, and turn its failure into a ReadFailure."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import google.api_core.exceptions as api_exceptions
 import google.auth.exceptions as auth_exceptions
 import requests
 
 from cloudaudit.providers.facts import ReadFailure
-from cloudaudit.providers.gcp.errors import describe
+from cloudaudit.providers.gcp.errors import describe, fatal_credentials
 from cloudaudit.providers.gcp.session import GcsSession
+from cloudaudit.redact import one_line
 
 READ_ERRORS = (
     api_exceptions.GoogleAPIError,
@@ -28,3 +29,44 @@ def read(session: GcsSession, call: str, operation: Callable[..., Any], **params
         return operation(retry=session.retry, **params)
     except READ_ERRORS as exc:
         raise ReadFailure(describe(call, exc)) from None
+
+
+def read_pages(session: GcsSession, call: str, iterator: Any) -> list[Any]:
+    """Every item of a google-cloud-storage listing, one counted call per page. Credentials
+    that no Google API accepts raise ScanCannotRun; any other failure raises ReadFailure."""
+    items: list[Any] = []
+    try:
+        for page in iterator.pages:
+            session.count(call)
+            items.extend(page)
+    except READ_ERRORS as exc:
+        session.count(call)
+        raise _failure(call, exc) from None
+    return items
+
+
+def read_json(session: GcsSession, call: str, method: str, url: str, body: Any = None, subject: str = "") -> dict[str, Any]:
+    """One JSON REST read (Resource Manager, Org Policy), counted once however often it is
+    retried. `subject` follows the call name in a failure's reason (the constraint read).
+    Credentials that no Google API accepts raise ScanCannotRun; any other failure, an
+    unreachable endpoint included, raises ReadFailure: only the facts of this read are lost."""
+    session.count(call)
+    label = f"{call} {subject}" if subject else call
+    try:
+        answer = session.request_json(method, url, body)
+    except requests.JSONDecodeError:
+        raise ReadFailure(one_line(f"{label}: the answer is not a JSON document")) from None
+    except READ_ERRORS as exc:
+        raise _failure(label, exc) from None
+    if not isinstance(answer, dict):
+        raise ReadFailure(one_line(f"{label}: the answer is not a JSON object"))
+    return answer
+
+
+def _failure(call: str, exc: BaseException) -> Exception:
+    return fatal_credentials(exc) or ReadFailure(describe(call, exc))
+
+
+def strings(values: Iterable[Any] | None) -> list[str]:
+    """The strings of a JSON list that may be missing or hold other things."""
+    return [v for v in values or () if isinstance(v, str)]

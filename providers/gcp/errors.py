@@ -18,6 +18,8 @@ NO_CREDENTIALS = (
 def _api_reason(exc: api_exceptions.GoogleAPICallError) -> str:
     """'HTTP 403 forbidden: x does not have storage.buckets.getIamPolicy access ...'"""
     reasons = [e.get("reason") for e in (exc.errors or []) if isinstance(e, dict) and e.get("reason")]
+    if not reasons and exc.reason:  # newer APIs (Resource Manager, Org Policy): google.rpc.ErrorInfo
+        reasons = [exc.reason]
     message = exc.message or ""
     # The client puts 'GET https://...: ' in front of the server's message: keep the message.
     method, _, rest = message.partition(" ")
@@ -51,7 +53,23 @@ def describe(call: str, exc: BaseException) -> str:
 
 def fatal_for_scan(exc: BaseException, endpoint: str) -> ScanCannotRun | None:
     """The error that means no call can succeed with these credentials or this endpoint, or None."""
+    fatal = fatal_credentials(exc)
+    if fatal:
+        return fatal
     cause = _unwrap(exc)
+    if isinstance(cause, (requests.ConnectionError, ConnectionError, auth_exceptions.TransportError)):
+        return ScanCannotRun(
+            f"gcp: cannot reach the Cloud Storage endpoint ({endpoint}): check the network or STORAGE_EMULATOR_HOST"
+        )
+    return None
+
+
+def fatal_credentials(exc: BaseException) -> ScanCannotRun | None:
+    """The error that means no call of any Google API can succeed with these credentials, or
+    None. An unreachable endpoint is not one: another API's endpoint may still answer."""
+    cause = _unwrap(exc)
+    if isinstance(cause, auth_exceptions.InvalidOperation):  # a 401 for credentials that cannot refresh
+        return ScanCannotRun(f"gcp: the credentials were rejected and cannot be refreshed ({one_line(str(cause), 160)})")
     if isinstance(cause, auth_exceptions.DefaultCredentialsError):
         return ScanCannotRun(NO_CREDENTIALS)
     if isinstance(cause, auth_exceptions.RefreshError):
@@ -61,8 +79,4 @@ def fatal_for_scan(exc: BaseException, endpoint: str) -> ScanCannotRun | None:
         )
     if isinstance(cause, api_exceptions.Unauthorized):
         return ScanCannotRun(f"gcp: the credentials were rejected ({_api_reason(cause)[:160]})")
-    if isinstance(cause, (requests.ConnectionError, ConnectionError, auth_exceptions.TransportError)):
-        return ScanCannotRun(
-            f"gcp: cannot reach the Cloud Storage endpoint ({endpoint}): check the network or STORAGE_EMULATOR_HOST"
-        )
     return None

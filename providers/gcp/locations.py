@@ -9,6 +9,7 @@ Every code is compared lower-case.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -73,3 +74,53 @@ def kind_of(location: str | None, location_type: str | None, data_locations: Seq
     if "-" not in code:
         return "multi-region"
     return "region"
+
+
+# -- the gcp.resourceLocations organization policy ---------------------------------------------
+
+_EU = (
+    "eu", "eur4", "europe-central2", "europe-north1", "europe-north2", "europe-southwest1", "europe-west1",
+    "europe-west3", "europe-west4", "europe-west8", "europe-west9", "europe-west10", "europe-west12",
+)
+LOCATION_GROUPS: dict[str, tuple[str, ...]] = {
+    "eu-locations": _EU,
+    "europe-locations": _EU + ("europe", "europe-west2", "europe-west6", "eur5", "eur7", "eur8"),
+    "us-locations": (
+        "us", "nam4", "us-central1", "us-east1", "us-east4", "us-east5", "us-south1",
+        "us-west1", "us-west2", "us-west3", "us-west4",
+    ),
+}
+"""Value groups of gcp.resourceLocations (`in:eu-locations`) and the Cloud Storage locations
+each lets a bucket use. Europe's group includes London and Zurich; the EU's does not. A group
+not listed here is kept as written, so a residency check never takes it for an allowed region."""
+
+_REGION = r"[a-z]+-[a-z]+[0-9]+"
+_REGION_GROUP = re.compile(rf"({_REGION})(-[a-z])?-locations")
+_ZONE = re.compile(rf"({_REGION})-[a-z]")
+
+
+def policy_locations(value: str) -> tuple[str, ...]:
+    """The location codes one value of gcp.resourceLocations stands for, lower-case:
+    `in:eu-locations` -> the EU's, `in:europe-west9-locations` and the zone `europe-west9-a`
+    -> europe-west9, `EU` -> eu; an unknown group -> itself."""
+    code = value.strip().lower()
+    if code.startswith("is:"):
+        code = code[3:]
+    if code.startswith("in:"):
+        group = code[3:]
+        if group in LOCATION_GROUPS:
+            return LOCATION_GROUPS[group]
+        region = _REGION_GROUP.fullmatch(group)
+        return (region.group(1),) if region else (code,)
+    zone = _ZONE.fullmatch(code)
+    return (zone.group(1),) if zone else (code,)
+
+
+def policy_regions(allowed: Sequence[str], denied: Sequence[str] = ()) -> list[str]:
+    """Where the policy lets new buckets go: the allowed values' locations, once each, less
+    the denied values' (allowing Europe and denying London and Zurich leaves the EEA)."""
+    refused = {code for value in denied for code in policy_locations(value)}
+    regions: list[str] = []
+    for value in allowed:
+        regions.extend(code for code in policy_locations(value) if code not in refused and code not in regions)
+    return regions

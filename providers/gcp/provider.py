@@ -1,11 +1,12 @@
-"""The GCP adapter: list each project's buckets, then read their IAM and ACLs concurrently."""
+"""The GCP adapter: each project as a cloud.account resource, then its buckets, listed and read
+concurrently; project-wide settings are read once per project and shared (project.py)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Sequence
 
-from cloudaudit.errors import InputError
+from cloudaudit.errors import InputError, ScanCannotRun
 from cloudaudit.model import CollectionIssue, Resource
 from cloudaudit.progress import Progress
 from cloudaudit.providers.concurrency import keep_resources, map_concurrently
@@ -15,6 +16,7 @@ from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, LIST_CALL, BucketC
 from cloudaudit.providers.gcp.calls import READ_ERRORS
 from cloudaudit.providers.gcp.errors import describe, fatal_for_scan
 from cloudaudit.providers.gcp.locations import location_code
+from cloudaudit.providers.gcp.project import PROJECT_FETCHERS, ProjectReads
 from cloudaudit.providers.gcp.session import GcpIdentity, GcsSession, open_identity
 from cloudaudit.providers.interface import AccountRef, CollectionPlan, CollectionResult, Provider
 from cloudaudit.redact import one_line
@@ -32,10 +34,14 @@ class GcpProvider(Provider):
         projects = self._projects(identity)
         session = GcsSession(identity, projects[0], self.workers)
         result = CollectionResult(accounts=[AccountRef("gcp", p) for p in projects])
-        if plan.wants_type("storage.bucket"):
-            fetch_plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: plan.wants_any("storage.bucket", paths))
-            for project in projects:
-                result.resources.extend(self._buckets(session, project, fetch_plan, result, progress))
+        project_plan = plan_fetchers(PROJECT_FETCHERS, lambda paths: plan.wants_any("cloud.account", paths))
+        bucket_plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: plan.wants_any("storage.bucket", paths))
+        for project in projects:
+            reads = ProjectReads(project, session)
+            if plan.wants_type("cloud.account"):
+                result.resources.append(_project_resource(reads, project_plan.run(reads)))
+            if plan.wants_type("storage.bucket"):
+                result.resources.extend(self._buckets(reads, bucket_plan, result, progress))
         result.api_calls.update(session.calls)
         return result
 
@@ -58,12 +64,12 @@ class GcpProvider(Provider):
 
     def _buckets(
         self,
-        session: GcsSession,
-        project: str,
+        reads: ProjectReads,
         fetch_plan: FetchPlan[BucketContext],
         result: CollectionResult,
         progress: Progress,
     ) -> list[Resource]:
+        project, session = reads.project, reads.session
         try:
             listed = _list_buckets(session, project)
         except ReadFailure as failure:
@@ -71,9 +77,11 @@ class GcpProvider(Provider):
             return []
 
         def collect_one(bucket: Any) -> Resource | CollectionIssue:
-            ctx = BucketContext(bucket, project, session)
+            ctx = BucketContext(bucket, project, session, reads)
             try:
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
+            except ScanCannotRun:
+                raise  # credentials that no API accepts: the scan stops, as for the listing
             except Exception as exc:  # noqa: BLE001 - one bucket's surprise must not stop the scan
                 return CollectionIssue("gcp", project, ctx.url, one_line(f"internal error: {type(exc).__name__}: {exc}"))
 
@@ -97,6 +105,11 @@ def _list_buckets(session: GcsSession, project: str) -> Sequence[Any]:
             raise fatal from None
         raise ReadFailure(describe(LIST_CALL, exc)) from None
     return buckets
+
+
+def _project_resource(reads: ProjectReads, facts: Facts) -> Resource:
+    properties, tags, raw, errors = facts.split()
+    return Resource("gcp", "cloud.account", reads.id, reads.project, reads.project, None, tags, properties, raw, errors)
 
 
 def _bucket_resource(ctx: BucketContext, facts: Facts) -> Resource:

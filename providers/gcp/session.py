@@ -1,4 +1,5 @@
-"""Credentials and one shared Cloud Storage client per scan, with retries and call counting."""
+"""Credentials, one shared Cloud Storage client and one authorised HTTP session per scan (for
+the Resource Manager and Organization Policy APIs), with retries and call counting."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+import google.api_core.exceptions as api_exceptions
 import google.auth
 import google.auth.exceptions as auth_exceptions
 from google.api_core.client_info import ClientInfo
@@ -24,10 +27,19 @@ from cloudaudit.providers.gcp.errors import NO_CREDENTIALS
 from cloudaudit.redact import one_line
 
 EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
+RESOURCE_MANAGER_ENV = "CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT"
+ORG_POLICY_ENV = "CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT"
+RESOURCE_MANAGER_ENDPOINT = "https://cloudresourcemanager.googleapis.com"
+ORG_POLICY_ENDPOINT = "https://orgpolicy.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 """getIamPolicy and the ACL reads accept no narrower scope; the scan itself only reads."""
 RETRY_DEADLINE_SECONDS = 60.0
 """How long google-api-core keeps retrying one call (429, 5xx, connection errors)."""
+REQUEST_TIMEOUT_SECONDS = 60
+"""One HTTP request's connect and read timeout: google-cloud-storage's own default
+(google.cloud.storage.constants._DEFAULT_TIMEOUT), so every API waits alike."""
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+USER_AGENT = f"cloudaudit/{__version__}"
 
 
 @dataclass(frozen=True)
@@ -75,10 +87,43 @@ def _environment_project() -> str | None:
     return os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCLOUD_PROJECT") or None
 
 
+@dataclass(frozen=True)
+class ApiEndpoints:
+    """Where the project-level reads go (scheme and host, no trailing slash)."""
+
+    resource_manager: str
+    org_policy: str
+
+
+def api_endpoints(emulator: str | None) -> ApiEndpoints:
+    """Google's endpoints, or those the environment names. With STORAGE_EMULATOR_HOST set and
+    no endpoint of their own, both APIs go to the emulator too: anonymous credentials never
+    reach Google, and a test server can answer every Google API on one port."""
+    fallback = emulator.rstrip("/") if emulator else None
+    return ApiEndpoints(
+        _endpoint(RESOURCE_MANAGER_ENV, fallback or RESOURCE_MANAGER_ENDPOINT, emulator is not None),
+        _endpoint(ORG_POLICY_ENV, fallback or ORG_POLICY_ENDPOINT, emulator is not None),
+    )
+
+
+def _endpoint(variable: str, default: str, anonymous: bool) -> str:
+    given = os.environ.get(variable)
+    if not given:
+        return default
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{variable}={given}: expected a URL such as https://HOST or http://127.0.0.1:PORT")
+    if parts.scheme == "http" and not anonymous and parts.hostname not in _LOOPBACK:
+        # The session sends the credentials' bearer token with every request.
+        raise InputError(f"{variable}={given}: plain http is only accepted for a loopback address; use https")
+    return given.rstrip("/")
+
+
 class GcsSession:
     """One storage client shared by every worker thread, and the count of calls made."""
 
     def __init__(self, identity: GcpIdentity, project: str, workers: int):
+        self.endpoints = api_endpoints(identity.emulator)
         http = AuthorizedSession(identity.credentials)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, workers + 2))
         http.mount("https://", adapter)
@@ -87,13 +132,15 @@ class GcsSession:
             project=project,
             credentials=identity.credentials,
             _http=http,
-            client_info=ClientInfo(user_agent=f"cloudaudit/{__version__}"),
+            client_info=ClientInfo(user_agent=USER_AGENT),
         )
         # Recent clients fetch each bucket again (buckets.get, in a background thread) to label
         # their tracing spans. The listing already gave us every bucket: no extra call, no
         # storage.buckets.get permission needed. The client treats a missing cache as off.
         if getattr(self.client, "_bucket_metadata_cache", None) is not None:
             self.client._bucket_metadata_cache = None
+        self.http = http
+        """The same authorised session (credentials, connection pool) for the JSON REST reads."""
         self.retry = DEFAULT_RETRY.with_timeout(RETRY_DEADLINE_SECONDS)
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -108,3 +155,18 @@ class GcsSession:
 
     def bucket(self, name: str) -> Any:
         return self.client.bucket(name)
+
+    def request_json(self, method: str, url: str, body: Any = None) -> Any:
+        """One JSON REST request through the authorised session, retried like the storage
+        client's calls (429, 5xx, connection errors, within RETRY_DEADLINE_SECONDS). An HTTP
+        error raises the google-api-core exception the storage client would raise."""
+
+        def attempt() -> Any:
+            response = self.http.request(
+                method, url, json=body, headers={"User-Agent": USER_AGENT}, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+            if response.status_code >= 400:
+                raise api_exceptions.from_http_response(response)
+            return response.json()
+
+        return self.retry(attempt)()

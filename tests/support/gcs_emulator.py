@@ -6,6 +6,11 @@ sets itself - the location type of a bucket created elsewhere than the US, a dua
 placement, a locked retention policy - is written into the emulator's bucket records directly
 (`server_sets`), the way moto's backends are used for AWS. The replay server answers with JSON
 documents shaped like the real API's, for what no emulator holds.
+
+No emulator holds a project's HMAC keys, its IAM policy's audit configuration (Resource
+Manager) or its organization policies (Org Policy v2) either: `project_apis` answers those
+from recorded documents, in front of the emulator (the adapter sends Resource Manager and Org
+Policy requests to STORAGE_EMULATOR_HOST when no endpoint of their own is set).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.http_proxy import RecordingProxy
+from tests.support.http_proxy import RecordingProxy, Responder
 from tests.support.network import free_port
 
 PROJECT = "cabinet-martin"
 PROJECT_NUMBER = "123456789012"
-GOOGLE_ENV_PREFIXES = ("GOOGLE_", "GCLOUD_", "CLOUDSDK_", "GCE_", "STORAGE_EMULATOR_HOST", "API_ENDPOINT_OVERRIDE")
+GOOGLE_ENV_PREFIXES = (
+    "GOOGLE_", "GCLOUD_", "CLOUDSDK_", "GCE_", "STORAGE_EMULATOR_HOST", "API_ENDPOINT_OVERRIDE", "CLOUDAUDIT_GCP_",
+)
 
 
 class GcsEmulator:
@@ -71,20 +78,157 @@ def forbidden(permission: str, bucket: str) -> tuple[int, dict[str, Any]]:
 NOT_FOUND = (404, {"error": {"code": 404, "message": "Not Found", "errors": [{"domain": "global", "reason": "notFound"}]}})
 
 
+def permission_denied(permission: str, resource: str) -> tuple[int, dict[str, Any]]:
+    """The 403 document of the newer APIs (Resource Manager, Org Policy): a google.rpc.Status
+    with an ErrorInfo detail, and no `errors` list."""
+    message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
+    return 403, {"error": {
+        "code": 403,
+        "message": message,
+        "status": "PERMISSION_DENIED",
+        "details": [{
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "IAM_PERMISSION_DENIED",
+            "domain": "iam.googleapis.com",
+            "metadata": {"permission": permission, "resource": resource},
+        }],
+    }}
+
+
+def _route(target: str) -> tuple[str, str]:
+    """(path, path plus the `project` and `pageToken` query parameters) of a request target."""
+    parts = urlsplit(target)
+    query = parse_qs(parts.query)
+    selected = [f"{name}={query[name][0]}" for name in ("project", "pageToken") if name in query]
+    return parts.path, parts.path + ("?" + "&".join(selected) if selected else "")
+
+
 def replay(routes: Mapping[str, tuple[int, Any]]) -> RecordingProxy:
     """A server that answers every request from recorded JSON API documents (forwarding none),
-    keyed by path plus the `project` and `pageToken` query parameters of bucket listings
+    keyed by path plus the `project` and `pageToken` query parameters of listings
     (`/storage/v1/b?project=P&pageToken=T`); anything else gets a 404 document. Every
     request is recorded. Call start() and stop()."""
 
     def respond(method: str, target: str) -> tuple[int, Any]:
-        parts = urlsplit(target)
-        query = parse_qs(parts.query)
-        selected = [f"{name}={query[name][0]}" for name in ("project", "pageToken") if name in query]
-        key = parts.path + ("?" + "&".join(selected) if selected else "")
-        return routes.get(key) or routes.get(parts.path) or NOT_FOUND
+        path, key = _route(target)
+        return routes.get(key) or routes.get(path) or NOT_FOUND
 
     return RecordingProxy(upstream_port=0, respond=respond)
+
+
+# -- the project's APIs: Resource Manager, Org Policy, HMAC keys ----------------------------------
+
+IAM_POLICY_PATH = f"/v1/projects/{PROJECT}:getIamPolicy"
+HMAC_PATH = f"/storage/v1/projects/{PROJECT}/hmacKeys"
+BACKUP_ACCOUNT = f"backup@{PROJECT}.iam.gserviceaccount.com"
+SYNC_ACCOUNT = f"legacy-sync@{PROJECT}.iam.gserviceaccount.com"
+
+
+def policy_path(constraint: str) -> str:
+    return f"/v2/projects/{PROJECT}/policies/{constraint}:getEffectivePolicy"
+
+
+def project_iam_policy(*audit_configs: dict[str, Any]) -> dict[str, Any]:
+    """A projects.getIamPolicy answer (Resource Manager v1 Policy)."""
+    document: dict[str, Any] = {
+        "version": 1,
+        "etag": "BwYxNHw2Z0k=",
+        "bindings": [
+            {"role": "roles/owner", "members": ["user:dr.martin@cabinet-martin.fr"]},
+            {"role": "roles/iam.securityReviewer", "members": [f"serviceAccount:scanner@{PROJECT}.iam.gserviceaccount.com"]},
+        ],
+    }
+    if audit_configs:
+        document["auditConfigs"] = list(audit_configs)
+    return document
+
+
+def audit_config(service: str, *log_types: str, exempted: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    logs = []
+    for kind in log_types:
+        entry: dict[str, Any] = {"logType": kind}
+        if exempted and kind in exempted:
+            entry["exemptedMembers"] = exempted[kind]
+        logs.append(entry)
+    return {"service": service, "auditLogConfigs": logs}
+
+
+def effective_policy(constraint: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    """A getEffectivePolicy answer (Org Policy v2 Policy): named by project number, no etag."""
+    spec: dict[str, Any] = {"rules": list(rules)} if rules else {}
+    return {"name": f"projects/{PROJECT_NUMBER}/policies/{constraint}", "spec": spec}
+
+
+def hmac_key(access_id: str, email: str, state: str, created: str) -> dict[str, Any]:
+    return {
+        "kind": "storage#hmacKeyMetadata",
+        "id": f"{PROJECT}/{access_id}",
+        "selfLink": f"https://www.googleapis.com/storage/v1/projects/{PROJECT}/hmacKeys/{access_id}",
+        "accessId": access_id,
+        "projectId": PROJECT,
+        "serviceAccountEmail": email,
+        "state": state,
+        "timeCreated": created,
+        "updated": created,
+        "etag": "MQ==",
+    }
+
+
+def hmac_keys(*keys: dict[str, Any], next_page: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"kind": "storage#hmacKeysMetadata", "items": list(keys)}
+    if next_page:
+        document["nextPageToken"] = next_page
+    return document
+
+
+PRACTICE_PROJECT: dict[str, tuple[int, Any]] = {
+    # Data Access logs for Cloud Storage, the backup account exempted from DATA_READ.
+    IAM_POLICY_PATH: (200, project_iam_policy(
+        audit_config("allServices", "ADMIN_READ"),
+        audit_config("storage.googleapis.com", "DATA_READ", "DATA_WRITE", exempted={"DATA_READ": [f"serviceAccount:{BACKUP_ACCOUNT}"]}),
+    )),
+    policy_path("storage.publicAccessPrevention"): (200, effective_policy("storage.publicAccessPrevention", {"enforce": False})),
+    policy_path("gcp.resourceLocations"): (200, effective_policy("gcp.resourceLocations", {"values": {"allowedValues": ["in:eu-locations"]}})),
+    policy_path("storage.uniformBucketLevelAccess"): (200, effective_policy("storage.uniformBucketLevelAccess")),
+    policy_path("storage.secureHttpTransport"): (200, effective_policy("storage.secureHttpTransport", {"enforce": True})),
+    HMAC_PATH: (200, hmac_keys(
+        hmac_key("GOOG1EXAMPLEACTIVEKEY0000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2024-01-15T08:30:00.000Z"),
+        hmac_key("GOOG1EXAMPLEINACTIVEKEY00000000000000000000000000000000", BACKUP_ACCOUNT, "INACTIVE", "2023-06-01T10:00:00.000Z"),
+    )),
+}
+"""The practice's project: object reads and writes logged (one exemption), no organization-wide
+public access prevention, new resources kept to the EU, no uniform access requirement, HTTPS
+only, and one active HMAC key of a sync job."""
+
+ORG_POLICY_DENIED = {
+    policy_path(constraint): permission_denied("orgpolicy.policies.get", f"projects/{PROJECT}/policies/{constraint}")
+    for constraint in ("storage.publicAccessPrevention", "gcp.resourceLocations", "storage.uniformBucketLevelAccess", "storage.secureHttpTransport")
+}
+"""Every Org Policy read refused (the scanner lacks roles/orgpolicy.policyViewer)."""
+
+
+def project_apis(routes: Mapping[str, tuple[int, Any]] = PRACTICE_PROJECT) -> Responder:
+    """A RecordingProxy responder that answers the project's Resource Manager, Org Policy and
+    HMAC key requests from `routes` (keyed like `replay`) and lets the rest through."""
+
+    def respond(method: str, target: str) -> tuple[int, Any] | None:
+        path, key = _route(target)
+        return routes.get(key) or routes.get(path)
+
+    return respond
+
+
+def chain(*responders: Responder) -> Responder:
+    """The first responder's answer that is not None, else None (forward)."""
+
+    def respond(method: str, target: str) -> tuple[int, Any] | None:
+        for responder in responders:
+            answer = responder(method, target)
+            if answer is not None:
+                return answer
+        return None
+
+    return respond
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ class RecordedRequest:
     """X-Amz-Target header (JSON protocol services such as KMS), or ''."""
     action: str
     """Action= of a query-protocol request (IAM, STS), or ''."""
+    body: str = ""
+    """The request body as text (read-only proofs look at what a POST sends)."""
 
 
 Responder = Callable[[str, str], "tuple[int, Any] | None"]
@@ -61,7 +63,7 @@ class RecordingProxy:
                     action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
                 record = RecordedRequest(
                     self.command, self.path, self.headers.get("Host", ""),
-                    self.headers.get("X-Amz-Target", ""), action,
+                    self.headers.get("X-Amz-Target", ""), action, body.decode("utf-8", "replace"),
                 )
                 with proxy._lock:
                     proxy.requests.append(record)

@@ -1,0 +1,137 @@
+"""The GCP project as a cloud.account resource, and the project-wide reads its buckets share.
+
+Four settings of a project matter to its buckets, each read once per project, only when a
+selected rule needs it, and shared by the project resource and every bucket of the project:
+
+- the project IAM policy's audit configuration (Resource Manager `projects.getIamPolicy`):
+  are Cloud Storage's Data Access logs (DATA_READ, DATA_WRITE) on? That call is an HTTP POST
+  because it takes options in a body (the policy version to return); it reads and changes
+  nothing, like every `get*` method of Google's APIs (setIamPolicy is the write);
+- the effective organization policies of four constraints (Org Policy v2
+  `projects.policies.getEffectivePolicy`, one GET each): public access prevention, resource
+  locations, uniform bucket-level access, HTTPS only;
+
+and one fact is the project's own: its HMAC keys (`storage.projects.hmacKeys.list`, the keys'
+metadata only; no call returns a secret).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from cloudaudit.providers.facts import Facts, Fetcher, SharedReads
+from cloudaudit.providers.gcp.calls import read_json, read_pages
+from cloudaudit.providers.gcp.locations import policy_regions
+from cloudaudit.providers.gcp.policies import StorageAudit, boolean_enforced, list_policy, storage_audit
+from cloudaudit.providers.gcp.session import GcsSession
+
+IAM_POLICY_CALL = "cloudresourcemanager.projects.getIamPolicy"
+ORG_POLICY_CALL = "orgpolicy.projects.policies.getEffectivePolicy"
+HMAC_CALL = "storage.projects.hmacKeys.list"
+IAM_POLICY_VERSION = 3
+
+PUBLIC_ACCESS_PREVENTION = "storage.publicAccessPrevention"
+RESOURCE_LOCATIONS = "gcp.resourceLocations"
+UNIFORM_ACCESS = "storage.uniformBucketLevelAccess"
+SECURE_TRANSPORT = "storage.secureHttpTransport"
+CONSTRAINTS = (PUBLIC_ACCESS_PREVENTION, RESOURCE_LOCATIONS, UNIFORM_ACCESS, SECURE_TRANSPORT)
+
+HMAC_ACTIVE = "ACTIVE"
+
+
+def resource_id(project: str) -> str:
+    """The project's full resource name, as Cloud Asset Inventory and audit logs spell it."""
+    return f"//cloudresourcemanager.googleapis.com/projects/{project}"
+
+
+@dataclass
+class ProjectReads:
+    """Reads made once per project and shared by the project resource and the worker threads of
+    its buckets; a failed read fails the facts of everything that needs it, with one reason."""
+
+    project: str
+    session: GcsSession
+    _shared: SharedReads = field(default_factory=SharedReads)
+
+    @property
+    def id(self) -> str:
+        return resource_id(self.project)
+
+    @property
+    def _name(self) -> str:
+        return quote(self.project, safe="")  # a legacy id holds a colon: example.com:project
+
+    def storage_audit(self) -> StorageAudit:
+        return self._shared.get("audit", lambda: storage_audit(self._iam_policy()))
+
+    def _iam_policy(self) -> dict[str, Any]:
+        url = f"{self.session.endpoints.resource_manager}/v1/projects/{self._name}:getIamPolicy"
+        body = {"options": {"requestedPolicyVersion": IAM_POLICY_VERSION}}
+        return read_json(self.session, IAM_POLICY_CALL, "POST", url, body)
+
+    def effective_policy(self, constraint: str) -> dict[str, Any]:
+        """The organization policy that holds on the project for `constraint`."""
+
+        def load() -> dict[str, Any]:
+            url = f"{self.session.endpoints.org_policy}/v2/projects/{self._name}/policies/{constraint}:getEffectivePolicy"
+            return read_json(self.session, ORG_POLICY_CALL, "GET", url, subject=constraint)
+
+        return self._shared.get(("policy", constraint), load)
+
+    def enforced(self, constraint: str) -> bool:
+        return boolean_enforced(self.effective_policy(constraint))
+
+
+# -- the project's facts ---------------------------------------------------------------------
+
+
+def _public_access_prevention(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
+    return {"public_access.blocked": ctx.enforced(PUBLIC_ACCESS_PREVENTION)}
+
+
+def _uniform_access(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
+    return {"public_access.uniform_access_required": ctx.enforced(UNIFORM_ACCESS)}
+
+
+def _resource_locations(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
+    policy = list_policy(ctx.effective_policy(RESOURCE_LOCATIONS))
+    return {
+        "location.guardrail": policy.restricted,
+        "location.guardrail_regions": policy_regions(policy.allowed, policy.denied) if policy.restricted else [],
+        "raw.resource_locations": {"allowed": list(policy.allowed), "denied": list(policy.denied)},
+    }
+
+
+def _hmac_keys(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
+    session = ctx.session
+    listing = session.client.list_hmac_keys(project_id=ctx.project, retry=session.retry)
+    now = dt.datetime.now(dt.timezone.utc)
+    keys = []
+    for key in read_pages(session, HMAC_CALL, listing):
+        created = key.time_created
+        keys.append({
+            "service_account": key.service_account_email,
+            "state": key.state,
+            "active": key.state == HMAC_ACTIVE,
+            "age_days": (now - created).days if created else None,
+        })
+    active = [k["service_account"] for k in keys if k["active"]]
+    return {"identity.hmac_keys": keys, "identity.active_hmac_key_accounts": sorted(set(active))}
+
+
+_ORG_POLICY = (ORG_POLICY_CALL,)
+
+PROJECT_FETCHERS: tuple[Fetcher[ProjectReads], ...] = (
+    Fetcher("public_access_prevention", ("public_access.blocked",), _public_access_prevention, calls=_ORG_POLICY),
+    Fetcher("uniform_access", ("public_access.uniform_access_required",), _uniform_access, calls=_ORG_POLICY),
+    Fetcher(
+        "resource_locations",
+        ("location.guardrail", "location.guardrail_regions", "raw.resource_locations"),
+        _resource_locations,
+        calls=_ORG_POLICY,
+    ),
+    Fetcher("hmac_keys", ("identity.hmac_keys", "identity.active_hmac_key_accounts"), _hmac_keys, calls=(HMAC_CALL,)),
+)
