@@ -56,7 +56,7 @@ EXPECTED_FAILURES = {
     },
     "123456789012": {
         "aws.account-public-access-block", "aws.root-mfa", "aws.root-hardware-mfa", "aws.console-users-mfa",
-        "aws.bucket-policy-change-alarm",
+        "storage.access-change-alert",
     },
 }
 CUSTOMER_KEYS = {"archives", "archives-replica"}

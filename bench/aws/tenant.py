@@ -42,7 +42,7 @@ BUCKET_RULES = FIRST_RELEASE_BUCKET_RULES + (
     "storage.backup-coverage", "storage.object-audit-logging", "storage.sensitive-data-discovery",
     "storage.threat-detection", "storage.private-endpoint",
 )
-ACCOUNT_RULES = FIRST_RELEASE_ACCOUNT_RULES + ("aws.root-hardware-mfa", "aws.access-key-rotation", "aws.bucket-policy-change-alarm")
+ACCOUNT_RULES = FIRST_RELEASE_ACCOUNT_RULES + ("aws.root-hardware-mfa", "aws.access-key-rotation", "storage.access-change-alert")
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def expected_statuses(plan: TenantPlan, over_moto_server: bool = False) -> dict[
     expected[(ACCOUNT_ID, "aws.root-hardware-mfa")] = "FAIL"
     expected[(ACCOUNT_ID, "aws.console-users-mfa")] = "PASS"
     expected[(ACCOUNT_ID, "aws.access-key-rotation")] = "PASS"
-    expected[(ACCOUNT_ID, "aws.bucket-policy-change-alarm")] = "FAIL"
+    expected[(ACCOUNT_ID, "storage.access-change-alert")] = "FAIL"
     return expected
 
 
