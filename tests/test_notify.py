@@ -247,3 +247,34 @@ def test_a_damaged_state_file_is_one_line(cli, findings, tmp_path):
     result = cli("notify", findings, "--webhook", "https://x.example.org/h", "--state", str(state))
     assert result.code == 2
     assert result.err.splitlines() == [f"{state}: $.targets: expected a mapping (a delivery state written by `cloudaudit notify --state`)"]
+
+
+def test_a_run_that_shares_the_state_file_waits_and_skips_what_the_other_delivered(findings, tmp_path):
+    """Two CI jobs of one tenant with one state file: the second waits for the first's lock,
+    then reads what it recorded, so no finding is sent twice and no record is overwritten."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    expected = failing(findings)
+    state = tmp_path / "delivered.json"
+    with FlakyWebhook({}) as hook, open(f"{state}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # "the other run" is delivering
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "cloudaudit", "notify", findings, "--webhook", hook.url, "--state", str(state), *FAST],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        )
+        time.sleep(3)
+        assert waiting.poll() is None and hook.received == [], "it must wait, not send"
+        other = DeliveryState(str(state))
+        target = build_target(hook.url, (), (), 2.0, {})
+        other.record(target.state_key, target.endpoint, expected, "2026-12-01T10:00:00Z")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        out, err = waiting.communicate(timeout=60)
+
+    assert waiting.returncode == 0, err
+    assert hook.received == [], "what the other run delivered is not sent again"
+    assert f"delivered 0 findings in 0 requests; {len(expected)} already delivered earlier" in err
+    assert sorted(DeliveryState.load(str(state)).delivered(target.state_key)) == sorted(expected)

@@ -42,7 +42,8 @@ def delivery_settings(options: Mapping[str, Any], prefix: str = "") -> DeliveryS
         option_prefix=prefix,
     )
     state = DeliveryState.load(options["webhook_state"])
-    state.save()
+    with state.exclusive():
+        state.save()
     if not options["webhook_state"]:
         click.echo(
             f"warning: no --{prefix}state file: a later run will send these findings again "
@@ -67,7 +68,8 @@ def run_delivery(
 ) -> int:
     """Deliver the new failing findings; print the account; 0 when all arrived, else 3."""
     chosen = new_failing(findings, settings.min_severity, known)
-    report = deliver(chosen, scan, settings.target, settings.policy, settings.state, settings.batch_size)
+    with settings.state.exclusive():
+        report = deliver(chosen, scan, settings.target, settings.policy, settings.state, settings.batch_size)
     for line in report.lines({f["fingerprint"]: f for f in chosen}):
         click.echo(line, err=True)
     if settings.report_path:

@@ -5,19 +5,31 @@
 
 It is rewritten atomically after every accepted request, so a run that is killed half-way
 loses at most the request in flight, and that one is re-sent with the same idempotency key.
+Runs that share a state file (two CI jobs of one tenant) take turns: a delivery holds an
+advisory lock on STATE.lock and re-reads the file once it has it, so the second run skips what
+the first delivered instead of sending it again and overwriting its record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from typing import Any, Iterable
+import time
+from typing import Any, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs sharing a state file must not overlap
+    fcntl = None  # type: ignore[assignment]
 
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.errors import InputError
 from cloudaudit.jsonfile import read_json_file
 
 STATE_VERSION = 1
+LOCK_WAIT_SECONDS = 600.0
+"""How long a run waits for another run's delivery to the same state file."""
 
 
 class DeliveryState:
@@ -37,6 +49,25 @@ class DeliveryState:
         if problem:
             raise InputError(f"{path}: {problem} (a delivery state written by `cloudaudit notify --state`)")
         return cls(path, document["targets"])
+
+    @contextlib.contextmanager
+    def exclusive(self, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+        """Hold the state file's lock, with what other runs recorded meanwhile read in."""
+        if self.path is None or fcntl is None:
+            yield
+            return
+        lock_path = f"{self.path}.lock"
+        try:
+            handle = open(lock_path, "a", encoding="utf-8")
+        except OSError as exc:
+            raise StateNotWritten(f"{lock_path}: cannot open the delivery state's lock ({exc.strerror})") from None
+        with handle:
+            _acquire(handle, lock_path, wait_seconds)
+            try:
+                self._targets = DeliveryState.load(self.path)._targets
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def delivered(self, target_key: str) -> frozenset[str]:
         return frozenset(self._targets.get(target_key, {}).get("delivered", {}))
@@ -61,6 +92,21 @@ class DeliveryState:
 
 class StateNotWritten(InputError):
     """The state file cannot be written: what was delivered would be sent again next time."""
+
+
+def _acquire(handle: Any, lock_path: str, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise StateNotWritten(
+                    f"{lock_path}: another cloudaudit run has been delivering with this state file for "
+                    f"{wait_seconds:.0f} s; try again when it has finished"
+                ) from None
+            time.sleep(0.2)
 
 
 def _problem(document: Any) -> str | None:
