@@ -9,12 +9,14 @@
           - {provider: aws, profile: martin, regions: [eu-west-3]}
         params: {min_retention_days: 30}
         rules: {exclude: [aws.s3-mfa-delete]}
+        suppressions: martin-accepted.yaml   # relative to this file
 
 An IT provider lists all of its practices in one file and picks one with --tenant.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -43,6 +45,8 @@ class TenantConfig:
     standard: str | None = None
     """The standard (rules/standards/) this tenant is held to; the CLI's --standard wins."""
     standard_where: str = ""
+    suppressions: str | None = None
+    """The tenant's suppressions file (resolved against the config file's folder); --suppressions wins."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,19 @@ def load_config(path: str) -> Config:
                 description=body.get("description", ""),
                 standard=body.get("standard") or defaults.get("standard"),
                 standard_where=f"{where}.standard" if body.get("standard") else f"{path}: $.defaults.standard",
+                suppressions=_beside(path, body.get("suppressions") or defaults.get("suppressions")),
             )
         )
     if problems:
         raise InputError(problems)
     return Config(path, tuple(tenants))
+
+
+def _beside(config_path: str, relative: str | None) -> str | None:
+    """A path written in the config file, read from the config file's folder."""
+    if not relative:
+        return None
+    return os.path.join(os.path.dirname(os.path.abspath(config_path)), os.path.expanduser(relative))
 
 
 def _account(body: Mapping[str, Any], where: str) -> tuple[AccountConfig | None, list[str]]:

@@ -251,3 +251,34 @@ def test_the_table_shows_why_a_finding_is_muted(cli, inventory, tmp_path):
     result = cli("evaluate", inventory, "--format", "table", "--rule", ENCRYPTION, "--suppressions", path)
     flat = " ".join(result.out.split())
     assert "MUTED storage.encryption-at-rest no default encryption is configured (muted: Vendor export, emptied daily)" in flat
+
+
+def test_a_tenant_names_its_suppressions_file_in_the_config_and_the_option_wins(cli, inventory, tmp_path):
+    """An IT provider keeps each practice's accepted findings beside its config entry."""
+    folder = tmp_path / "practices"
+    folder.mkdir()
+    (folder / "parc-accepted.yaml").write_text(json.dumps({"version": 1, "suppressions": [
+        {"rule": ENCRYPTION, "resource": EXPORT, "reason": "Vendor export, emptied daily"}]}), encoding="utf-8")
+    config = folder / "tenants.yaml"
+    config.write_text(
+        "version: 1\n"
+        "defaults: {suppressions: missing-default.yaml}\n"
+        "tenants:\n"
+        "  - {name: cabinet-du-parc, accounts: [{provider: aws}], suppressions: parc-accepted.yaml}\n"
+        "  - {name: cabinet-martin, accounts: [{provider: aws}]}\n",
+        encoding="utf-8",
+    )
+    gate = ("--rule", ENCRYPTION, "--fail-on", "low", "--config", str(config))
+
+    result, document = evaluate(cli, inventory, *gate, "--tenant", "cabinet-du-parc")
+    assert result.code == 0, result.err
+    assert finding(document, ENCRYPTION, EXPORT)["muted_reason"] == "Vendor export, emptied daily"
+
+    other = suppressions_file(tmp_path, {"rule": ENCRYPTION, "resource": "arn:aws:s3:::nothing-*", "reason": "other"})
+    result, document = evaluate(cli, inventory, *gate, "--tenant", "cabinet-du-parc", "--suppressions", other)
+    assert result.code == 1, "--suppressions replaces the tenant's file"
+    assert finding(document, ENCRYPTION, EXPORT)["status"] == "FAIL"
+
+    result = cli("evaluate", inventory, *gate, "--tenant", "cabinet-martin")
+    assert result.code == 2
+    assert str(folder / "missing-default.yaml") in result.err.strip().splitlines()[-1]

@@ -17,6 +17,7 @@ import click
 from cloudaudit.baseline import Baseline, load_baseline
 from cloudaudit.cli.common import fail_on_from
 from cloudaudit.cli.delivery import DeliverySettings, delivery_settings, run_delivery
+from cloudaudit.config import TenantConfig
 from cloudaudit.errors import ExitCode
 from cloudaudit.outputs.document import findings_document
 from cloudaudit.report import Report
@@ -43,10 +44,11 @@ class ReviewPlan:
         return self.baseline.failing if self.baseline else frozenset()
 
 
-def review_plan(options: Mapping[str, Any], book: RuleBook) -> ReviewPlan:
+def review_plan(options: Mapping[str, Any], book: RuleBook, tenant: TenantConfig | None = None) -> ReviewPlan:
     suppressions = None
-    if options.get("suppressions_path"):
-        suppressions = load_suppressions(options["suppressions_path"], [s.id for s in book.all_specs])
+    suppressions_path = options.get("suppressions_path") or (tenant.suppressions if tenant else None)
+    if suppressions_path:
+        suppressions = load_suppressions(suppressions_path, [s.id for s in book.all_specs])
     baseline = load_baseline(options["baseline_path"]) if options.get("baseline_path") else None
     return ReviewPlan(suppressions, baseline, delivery_settings(options, WEBHOOK_PREFIX))
 

@@ -41,7 +41,7 @@ def scan(**options: Any) -> None:
     """
     tenant = tenant_from(options)
     run = rules_for_run(options, tenant)
-    plan = review_plan(options, run.book)
+    plan = review_plan(options, run.book, tenant)
     targets = targets_from(options, tenant)
     outputs = output_targets_from(options, sys.stdout.isatty())
     started = now()
@@ -91,7 +91,7 @@ def evaluate_command(inventory_path: str, **options: Any) -> None:
     """Check the rules against an inventory written by `cloudaudit collect`, offline."""
     tenant = tenant_from(options)
     run = rules_for_run(options, tenant)
-    plan = review_plan(options, run.book)
+    plan = review_plan(options, run.book, tenant)
     outputs = output_targets_from(options, sys.stdout.isatty())
     inventory = Inventory.load(inventory_path)
     report = review(build_report(inventory, run.book, None, run.standard.id if run.standard else None, run.frameworks), plan)
