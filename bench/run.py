@@ -94,7 +94,7 @@ def _scan(provider: BenchProvider, tenant: Tenant, size: int, latency: float, se
     with _endpoints(tenant.upstreams, latency, args.proxy_always) as (urls, proxies):
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
             findings_path = Path(scratch) / "findings.json"
-            command = [sys.executable, "-m", "cloudaudit", "scan", *provider.scan_options(),
+            command = [sys.executable, "-m", "cloudaudit", "scan", *provider.scan_options(urls),
                        *provider.selections[selection], "--format", "json", "-o", str(findings_path), "--fail-on", "none"]
             if args.workers:
                 command += ["--workers", str(args.workers)]
@@ -149,7 +149,7 @@ def _startup(provider: BenchProvider, args: argparse.Namespace, listing: str) ->
     try:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in tenant.upstreams.items()}
         env = _environment(provider, urls)
-        command = ["-m", "cloudaudit", "scan", *provider.scan_options(), "--format", "json", "--fail-on", "none"]
+        command = ["-m", "cloudaudit", "scan", *provider.scan_options(urls), "--format", "json", "--fail-on", "none"]
         walls = [run_child([sys.executable, *command], env).wall_seconds for _ in range(5)]
         traced = run_child([sys.executable, "-X", "importtime", *command], env)
     finally:
