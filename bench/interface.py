@@ -40,8 +40,9 @@ class BenchProvider(abc.ABC):
         """Stop what start() started."""
 
     @abc.abstractmethod
-    def scan_options(self) -> list[str]:
-        """`cloudaudit scan` options that select this provider (e.g. ['--provider', 'aws'])."""
+    def scan_options(self, urls: Mapping[str, str]) -> list[str]:
+        """`cloudaudit scan` options that select this provider (e.g. ['--provider', 'aws']),
+        given each upstream's URL as for scan_environment (some clouds take endpoints as options)."""
 
     @abc.abstractmethod
     def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The providers the benchmark can drive (Azure and GCP plug in here when their adapters land)."""
+"""The providers the benchmark can drive."""
 
 from __future__ import annotations
 
@@ -13,5 +13,17 @@ def _aws(regions_in_listing: bool) -> BenchProvider:
     return AwsBench(regions_in_listing=regions_in_listing)
 
 
-PROVIDERS: dict[str, Callable[[bool], BenchProvider]] = {"aws": _aws}
+def _azure(regions_in_listing: bool) -> BenchProvider:
+    from bench.azure.provider import AzureBench
+
+    return AzureBench()
+
+
+def _gcp(regions_in_listing: bool) -> BenchProvider:
+    from bench.gcp.provider import GcpBench
+
+    return GcpBench()
+
+
+PROVIDERS: dict[str, Callable[[bool], BenchProvider]] = {"aws": _aws, "azure": _azure, "gcp": _gcp}
 """name -> factory(regions_in_listing) (the flag only means something to AWS)."""

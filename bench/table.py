@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Row:
     matched: bool
     exit_code: int
     workers: int | None
+    calls_by_operation: Mapping[str, int] = field(default_factory=dict)
+    """The scan's own count of each API operation (scan.api_calls), for the --json file."""
 
     @property
     def cpu_ms_per_resource(self) -> float:

@@ -74,7 +74,7 @@ class AwsBench(BenchProvider):
             self._server.wait()
         self._server = None
 
-    def scan_options(self) -> list[str]:
+    def scan_options(self, urls: Mapping[str, str]) -> list[str]:
         return ["--provider", "aws"]
 
     def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:

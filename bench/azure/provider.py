@@ -1,0 +1,43 @@
+"""The Azure provider of the benchmark: the local ARM server in a child process, scanned in
+management-plane mode (`--azure-arm-endpoint`, a fixed bearer token, one subscription)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from bench.azure.tenant import SUBSCRIPTION, expected_statuses, plan_tenant
+from bench.interface import BenchProvider, Tenant
+from bench.serving import ServerProcess
+from tests.support.arm_server import TOKEN
+
+
+class AzureBench(BenchProvider):
+    name = "azure"
+    selections = {"full": [], "encryption": ["--rule", "storage.encryption-at-rest"]}
+
+    def __init__(self, regions_in_listing: bool = False):
+        self._server: ServerProcess | None = None
+
+    def start(self, size: int, seed: int) -> Tenant:
+        self._server = ServerProcess("bench.azure.server", ["--accounts", str(size), "--seed", str(seed)])
+        plan = plan_tenant(size, seed)
+        return Tenant(
+            resources=size,
+            upstreams={"arm": self._server.started["port"]},
+            expected=expected_statuses(plan),
+            build_seconds=self._server.started["build_seconds"],
+            build_calls=0,
+            notes=[f"{plan.resources - size:,} containers and shares besides the {size:,} accounts"],
+        )
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def scan_options(self, urls: Mapping[str, str]) -> list[str]:
+        return ["--provider", "azure", "--azure-arm-endpoint", urls["arm"], "--subscription", SUBSCRIPTION]
+
+    def scan_environment(self, urls: Mapping[str, str]) -> dict[str, str]:
+        # The token by environment, not on the command line; no Azure CLI login may be seen.
+        return {"AZURE_ACCESS_TOKEN": TOKEN, "AZURE_CONFIG_DIR": "/dev/null"}

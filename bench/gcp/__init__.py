@@ -1,0 +1,1 @@
+"""The GCP part of the benchmark: a seeded project of buckets on gcp-storage-emulator."""
