@@ -29,6 +29,7 @@ def test_the_tenants_mix_passes_and_failures_of_every_rule():
     from collections import defaultdict
 
     from bench.azure.tenant import expected_statuses as azure_expected, plan_tenant as azure_plan
+    from bench.gcp.project import BUCKET_VERDICTS_FROM_PROJECT, PROJECT_VERDICTS
     from bench.gcp.tenant import expected_statuses as gcp_expected, plan_tenant as gcp_plan
 
     for expected in (azure_expected(azure_plan(200, 7)), gcp_expected(gcp_plan(200, 7))):
@@ -36,6 +37,8 @@ def test_the_tenants_mix_passes_and_failures_of_every_rule():
         for (_, rule), status in expected.items():
             seen[rule].add(status)
         constant = {rule for rule, statuses in seen.items() if len(statuses) == 1}
-        # Only what the cloud itself fixes is the same everywhere.
-        assert constant <= {"storage.encryption-at-rest", "azure.allowed-locations-policy", "storage.double-encryption",
-                            "storage.https-only", "storage.min-tls-1-2"}, constant
+        # Only what the cloud itself fixes, and what one project sets for all its buckets, is
+        # the same everywhere.
+        fixed = {"storage.encryption-at-rest", "azure.allowed-locations-policy", "storage.double-encryption",
+                 "storage.https-only", "storage.min-tls-1-2"}
+        assert constant <= fixed | set(PROJECT_VERDICTS) | set(BUCKET_VERDICTS_FROM_PROJECT), constant

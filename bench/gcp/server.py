@@ -6,6 +6,9 @@ The emulator, even in memory, re-serialises its whole state to a JSON ".meta" fi
 write (a bucket created or patched, an IAM policy stored - also the default policy a first
 getIamPolicy stores): O(N) per write, O(N^2) for a tenant. In memory that file is never read
 back, so this process turns the write off; nothing the API answers depends on it.
+
+The project's own settings (bench/gcp/project.py) are answered by a proxy in front of the
+emulator, whose port is the one printed.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import logging
 import time
 
 from bench.gcp.build import build_tenant
+from bench.gcp.project import project_responder
 from bench.gcp.tenant import plan_tenant
 from bench.serving import report_and_serve
 from tests.support.gcs_emulator import GcsEmulator
+from tests.support.http_proxy import RecordingProxy
 
 
 def main() -> None:
@@ -31,7 +36,14 @@ def main() -> None:
     try:
         started = time.perf_counter()
         calls = build_tenant(plan_tenant(args.buckets, args.seed), emulator)
-        report_and_serve({"port": emulator.port, "build_seconds": round(time.perf_counter() - started, 3), "build_calls": calls})
+        # The project's own APIs (Resource Manager, Org Policy, HMAC keys) are answered in front
+        # of the emulator, which has none of them; the scan reaches them through this port.
+        front = RecordingProxy(upstream_port=emulator.port, respond=project_responder())
+        front.start()
+        try:
+            report_and_serve({"port": front.port, "build_seconds": round(time.perf_counter() - started, 3), "build_calls": calls})
+        finally:
+            front.stop()
     finally:
         emulator.stop()
 

@@ -90,13 +90,20 @@ def _bucket(rng: random.Random, index: int) -> BucketSpec:
 
 
 def expected_statuses(plan: TenantPlan) -> dict[tuple[str, str], str]:
-    """(bucket name, rule id) -> PASS, FAIL or NOT_APPLICABLE. The emulator serves every fact
-    these rules read, so none is expected to give ERROR."""
-    expected = {}
+    """(bucket name or project id, rule id) -> PASS, FAIL or NOT_APPLICABLE. The emulator, and
+    the bench server for the project's own APIs, serve every fact these rules read, so none is
+    expected to give ERROR."""
+    from bench.gcp.project import BUCKET_VERDICTS_FROM_PROJECT, PROJECT_VERDICTS
+
+    expected = {(PROJECT, rule): _status(verdict) for rule, verdict in PROJECT_VERDICTS.items()}
     for bucket in plan.buckets:
-        for rule, verdict in bucket_verdicts(bucket).items():
-            expected[(bucket.name, rule)] = "NOT_APPLICABLE" if verdict is None else "PASS" if verdict else "FAIL"
+        for rule, verdict in {**bucket_verdicts(bucket), **BUCKET_VERDICTS_FROM_PROJECT}.items():
+            expected[(bucket.name, rule)] = _status(verdict)
     return expected
+
+
+def _status(verdict: bool | None) -> str:
+    return "NOT_APPLICABLE" if verdict is None else "PASS" if verdict else "FAIL"
 
 
 def bucket_verdicts(b: BucketSpec) -> dict[str, bool | None]:
@@ -106,7 +113,6 @@ def bucket_verdicts(b: BucketSpec) -> dict[str, bool | None]:
         "storage.encryption-at-rest": True,  # GCS encrypts every object
         "storage.customer-managed-key": b.cmek,
         "storage.double-encryption": None,  # not a GCS setting
-        "storage.https-only": None,  # GCS serves HTTPS only
         "storage.min-tls-1-2": None,
         "storage.versioning": b.versioning,
         "storage.object-lock": b.retention_days >= MIN_RETENTION_DAYS,
@@ -118,7 +124,8 @@ def bucket_verdicts(b: BucketSpec) -> dict[str, bool | None]:
         "storage.region-allowed": in_eea,
         "storage.replica-region-allowed": replicas_in_eea,
         "storage.no-public-grants": not public_iam and not (b.public_acl and not b.uniform_access),
-        "gcp.public-access-prevention": b.prevention_enforced,
+        # the project's organization policy does not enforce prevention (bench/gcp/project.py)
+        "storage.public-access-blocked": b.prevention_enforced,
         "gcp.uniform-bucket-access": b.uniform_access,
         "gcp.iam-allowed-domains": b.iam != "partner",
     }
