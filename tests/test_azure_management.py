@@ -17,8 +17,10 @@ from tests.support.arm_server import (  # noqa: F401 - fixtures
     MAIN,
     TOKEN,
     VAULT,
+    STORAGE_WRITE,
     WORKSPACE,
     ArmServer,
+    activity_log_alert,
     arm,
     arm_server,
     isolated_azure_env,
@@ -193,10 +195,64 @@ def test_the_subscription_is_a_cloud_account(arm):
     resources = by_name(collect(arm))
     lab = resources["cabinet-martin-lab"]
     assert (lab.type, lab.id, lab.account) == ("cloud.account", f"/subscriptions/{LAB}", LAB)
-    assert lab.properties == {"location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]}}
+    assert lab.properties == {
+        "location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]},
+        "logging": {"policy_change_alerts": True, "policy_change_alert_names": ["storage-changes"]},
+    }
     assert resources["cabinet-martin"].properties["location"]["guardrail_regions"] == ["francecentral", "uksouth"]
     # The lab account follows its subscription's Defender plan (it has no settings of its own).
     assert resources["labfiles"].properties["threat_detection"] == {"enabled": True, "malware_scanning": True}
+
+
+ALERTS = "providers/Microsoft.Insights/activityLogAlerts"
+
+
+def test_activity_log_alerts_on_storage_account_changes_are_read_page_by_page(arm):
+    result = collect(arm, CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})}))
+    resources = by_name(result)
+    # LAB: a policy alert, a delete-only alert, then the storage write alert on the second page.
+    assert resources["cabinet-martin-lab"].properties == {"logging": {"policy_change_alerts": True, "policy_change_alert_names": ["storage-changes"]}}
+    pages = [r.query.get("$skiptoken") for r in arm.requests if r.path == f"/subscriptions/{LAB}/{ALERTS}"]
+    assert pages == [None, "2"]
+    assert all(r.query["api-version"] == "2020-10-01" for r in arm.requests if r.path.endswith(ALERTS))
+    # MAIN: disabled, no action group, filtered on status: none counts.
+    assert resources["cabinet-martin"].properties == {"logging": {"policy_change_alerts": False, "policy_change_alert_names": []}}
+    assert result.api_calls["insights:ActivityLogAlerts_ListBySubscriptionId"] == 4
+    # Only the subscriptions and their alerts were read: no storage account listing.
+    assert set(result.api_calls) == {"resources:Subscriptions_List", "insights:ActivityLogAlerts_ListBySubscriptionId"}
+
+
+@pytest.mark.parametrize(
+    "alerts, fires",
+    [
+        ([], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE)], True),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, enabled=False)], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, action_groups=[])], False),
+        ([activity_log_alert(MAIN, "policies", [STORAGE_WRITE[0], {"field": "operationName", "equals": "Microsoft.Authorization/policyAssignments/write"}])], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, scopes=[f"/subscriptions/{MAIN}/resourceGroups/rg-phi"])], False),
+    ],
+    ids=["no alert", "enabled with an action group", "disabled", "no action group", "another operation", "one resource group"],
+)
+def test_which_activity_log_alerts_count(arm, alerts, fires):
+    main = next(s for s in arm.tenant.subscriptions if s.id == MAIN)
+    main.activity_log_alerts = alerts
+    account = by_name(collect(arm, CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})}), subscriptions=[MAIN]))["cabinet-martin"]
+    assert account.errors == {}
+    assert account.properties["logging"]["policy_change_alerts"] is fires
+    assert account.properties["logging"]["policy_change_alert_names"] == (["changes"] if fires else [])
+
+
+def test_forbidden_activity_log_alerts_are_an_error_with_the_call_and_reason(arm):
+    arm.tenant.forbidden.append(f"/subscriptions/{MAIN}/{ALERTS}")
+    resources = by_name(collect(arm))
+    main = resources["cabinet-martin"]
+    assert set(main.errors) == {"logging.policy_change_alerts", "logging.policy_change_alert_names"}
+    assert main.errors["logging.policy_change_alerts"].startswith(
+        "insights:ActivityLogAlerts_ListBySubscriptionId: HTTP 403 AuthorizationFailed: The client does not have authorization")
+    assert "logging" not in main.properties
+    assert main.properties["location"]["guardrail"] is True  # the other subscription facts still read
+    assert resources["cabinet-martin-lab"].errors == {}
 
 
 def test_an_unregistered_resource_provider_is_an_error_and_never_registered(arm):

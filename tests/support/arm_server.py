@@ -63,6 +63,8 @@ class Subscription:
     locks: list[dict[str, Any]] = field(default_factory=list)
     pricing: dict[str, Any] | None = None
     policy_assignments: list[dict[str, Any]] = field(default_factory=list)
+    activity_log_alerts: list[dict[str, Any]] = field(default_factory=list)
+    """Microsoft.Insights/activityLogAlerts documents kept in the subscription."""
     backup_vaults: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     """(Microsoft.DataProtection/backupVaults document, its backupInstances)."""
     state: str = "Enabled"
@@ -186,6 +188,7 @@ class ArmServer(LoopbackService):
             (re.compile(account + r"/(blob|file)Services/default/providers/Microsoft\.Insights/diagnosticSettings", flags), self._list(lambda a: a.diagnostic_settings)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/locks", flags), self._subscription_list(lambda s: s.locks)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/policyAssignments", flags), self._subscription_list(lambda s: s.policy_assignments)),
+            (re.compile(sub + r"/providers/Microsoft\.Insights/activityLogAlerts", flags), self._subscription_list(lambda s: s.activity_log_alerts)),
             (re.compile(sub + r"/providers/Microsoft\.Security/pricings/StorageAccounts", flags), self._pricing),
             (re.compile(account + r"/providers/Microsoft\.Security/defenderForStorageSettings/current", flags), self._one(lambda a: a.defender_settings)),
             (re.compile(sub + r"/providers/Microsoft\.DataProtection/backupVaults", flags), self._subscription_list(lambda s: [v for v, _ in s.backup_vaults])),
@@ -382,6 +385,30 @@ def _policy_assignment(sub: str, name: str, locations: list[str]) -> dict[str, A
     }
 
 
+ACTION_GROUP = f"/subscriptions/{MAIN}/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/it-oncall"
+STORAGE_WRITE = [{"field": "category", "equals": "Administrative"}, {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/write"}]
+
+
+def activity_log_alert(sub: str, name: str, all_of: list[dict[str, Any]], *, enabled: bool = True, action_groups: list[str] | None = None,
+                       scopes: list[str] | None = None) -> dict[str, Any]:
+    """A Microsoft.Insights/activityLogAlerts document (api-version 2020-10-01)."""
+    groups = [ACTION_GROUP] if action_groups is None else action_groups
+    return {
+        "id": f"/subscriptions/{sub}/resourceGroups/rg-ops/providers/Microsoft.Insights/activityLogAlerts/{name}",
+        "name": name,
+        "type": "Microsoft.Insights/ActivityLogAlerts",
+        "location": "Global",
+        "tags": {},
+        "properties": {
+            "scopes": [f"/subscriptions/{sub}"] if scopes is None else scopes,
+            "condition": {"allOf": all_of},
+            "actions": {"actionGroups": [{"actionGroupId": g, "webhookProperties": {}} for g in groups]},
+            "enabled": enabled,
+            "description": "",
+        },
+    }
+
+
 def _backup_vault(sub: str, group: str, name: str, protected: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     vault_id = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.DataProtection/backupVaults/{name}"
     vault = {"id": vault_id, "name": name, "type": "Microsoft.DataProtection/backupVaults", "location": "francecentral",
@@ -521,11 +548,29 @@ def practice_tenant() -> Tenant:
                          locks=[{"id": f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Authorization/locks/keep",
                                  "name": "keep", "type": "Microsoft.Authorization/locks", "properties": {"level": "CanNotDelete", "notes": ""}}],
                          policy_assignments=[_policy_assignment(MAIN, "allowed-locations", ["francecentral", "uksouth"])],
+                         # An alert switched off, one nobody hears, one that sees only failed writes.
+                         activity_log_alerts=[
+                             activity_log_alert(MAIN, "storage-changes-off", STORAGE_WRITE, enabled=False),
+                             activity_log_alert(MAIN, "storage-changes-quiet", STORAGE_WRITE, action_groups=[]),
+                             activity_log_alert(MAIN, "storage-write-failures", STORAGE_WRITE + [{"field": "status", "equals": "Failed"}]),
+                         ],
                          backup_vaults=[_backup_vault(MAIN, "rg-backup", "bv-martin", [secure["id"]])]),
             Subscription(LAB, "cabinet-martin-lab", [lab_account],
                          pricing={"pricingTier": "Standard", "subPlan": "DefenderForStorageV2", "extensions": [
                              {"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}]},
-                         policy_assignments=[_policy_assignment(LAB, "allowed-locations", ["France Central", "francesouth"])]),
+                         policy_assignments=[_policy_assignment(LAB, "allowed-locations", ["France Central", "francesouth"])],
+                         # The one that counts comes on the second page, spelled as the CLI leaves it.
+                         activity_log_alerts=[
+                             activity_log_alert(LAB, "policy-assignments", [
+                                 {"field": "category", "equals": "Administrative"},
+                                 {"field": "operationName", "equals": "Microsoft.Authorization/policyAssignments/write"}]),
+                             activity_log_alert(LAB, "storage-deletes", [
+                                 {"field": "category", "equals": "Administrative"},
+                                 {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/delete"}]),
+                             activity_log_alert(LAB, "storage-changes", [
+                                 {"field": "category", "equals": "administrative"},
+                                 {"field": "operationName", "equals": "microsoft.storage/storageaccounts/write"}]),
+                         ]),
             Subscription(CLOSED, "old-trial", state="Disabled"),
         ],
         forbidden=[f"{partly['id']}/blobServices", f"{partly['id']}/fileServices/default/shares"],
