@@ -30,7 +30,7 @@ ACCOUNT_RULES = (
     "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "storage.private-endpoint",
     "storage.soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
 )
-SUBSCRIPTION_RULES = ("azure.allowed-locations-policy",)
+SUBSCRIPTION_RULES = ("azure.allowed-locations-policy", "storage.access-change-alert")
 
 
 def statuses(rules: tuple[str, ...], default: str, **others: str) -> dict[str, str]:
@@ -132,6 +132,17 @@ def test_findings_carry_the_resource_and_what_was_seen(cli, arm):
     public = next(f for f in document["findings"] if f["resource"]["name"] == "legacyuk/public-site" and f["rule"]["id"] == "azure.container-not-public")
     assert public["severity"] == "critical"
     assert {"framework": "cis-azure", "control": "3.17"} in public["compliance"]
+
+
+def test_unreadable_activity_log_alerts_give_an_error_naming_the_call(cli, arm):
+    arm.tenant.forbidden.append(f"/subscriptions/{MAIN}/providers/Microsoft.Insights/activityLogAlerts")
+    document = scan(cli, arm, "--rule", "storage.access-change-alert").json()
+    found = {f["resource"]["name"]: f for f in document["findings"]}
+    assert (found["cabinet-martin"]["status"], found["cabinet-martin-lab"]["status"]) == (E, P)
+    assert "insights:ActivityLogAlerts_ListBySubscriptionId: HTTP 403 AuthorizationFailed" in found["cabinet-martin"]["message"]
+    assert found["cabinet-martin-lab"]["message"] == "activity-log alerts with an action group fire on storage account changes: storage-changes"
+    # Only what the rule reads: the subscriptions and their alerts, no storage account.
+    assert not [r for r in arm.requests if "Microsoft.Storage" in r.path]
 
 
 def test_a_scan_only_reads(cli, throttled):
