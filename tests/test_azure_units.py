@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
@@ -146,3 +147,37 @@ def test_an_activity_log_alert_needs_to_be_enabled_scoped_to_the_subscription_an
     assert judge(alert(scopes=[f"/subscriptions/{sub}/resourceGroups/rg"]), sub).fires is False
     assert judge(alert(scopes=["/subscriptions/00000000-0000-0000-0000-000000000000"]), sub).fires is False
     assert judge({"name": "b", "properties": {}}, sub).fires is False
+
+
+
+def test_a_rotation_policy_rotates_with_a_rotate_action_and_a_trigger():
+    from cloudaudit.providers.azure.keyvault import rotates
+
+    assert rotates({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P1Y"}, "action": {"type": "Rotate"}}]}) is True
+    assert rotates({"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "rotate"}}]}) is True
+    assert rotates({"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]}) is False
+    assert rotates({"lifetimeActions": [{"trigger": {}, "action": {"type": "Rotate"}}]}) is False
+    assert rotates({"lifetimeActions": None}) is False
+    assert rotates(None) is False
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("http://vault.example.com", "expected https (plain http is accepted only for a loopback test server)"),
+        ("vault.example.com", "expected an http(s) URL"),
+    ],
+)
+def test_the_key_vault_endpoint_override_is_https_or_loopback(value, problem):
+    from cloudaudit.providers.azure.keyvault import ENDPOINT_ENV, endpoint_from_environment
+
+    with pytest.raises(InputError, match=re.escape(problem)):
+        endpoint_from_environment({ENDPOINT_ENV: value})
+    assert endpoint_from_environment({ENDPOINT_ENV: "http://127.0.0.1:8443/"}) == "http://127.0.0.1:8443"
+    assert endpoint_from_environment({}) is None
+
+
+def test_sovereign_clouds_ask_for_their_own_vault_audience():
+    assert cloud_from({}).vault_scope == "https://vault.azure.net/.default"
+    assert cloud_from({"cloud": "usgov"}).vault_scope == "https://vault.usgovcloudapi.net/.default"
+    assert cloud_from({"cloud": "china", "arm_endpoint": "https://arm.example.cn"}).vault_scope == "https://vault.azure.cn/.default"

@@ -83,6 +83,9 @@ class Tenant:
     """Paths answered once with 503 before the real answer."""
     unregistered: list[str] = field(default_factory=list)
     """Path prefixes answered with 409 MissingSubscriptionRegistration (provider not registered)."""
+    key_rotation_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Key name -> its Key Vault rotation policy, served at /keys/{name}/rotationpolicy when
+    CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT points the scan's vault reads at this server."""
 
 
 class ArmServer(LoopbackService):
@@ -177,6 +180,7 @@ class ArmServer(LoopbackService):
         flags = re.IGNORECASE
         return [
             (re.compile(r"/subscriptions", flags), self._subscriptions),
+            (re.compile(r"/keys/(?P<key>[^/]+)/rotationpolicy", flags), self._rotation_policy),
             (re.compile(sub + r"/providers/Microsoft\.Storage/storageAccounts", flags), self._accounts),
             (re.compile(account + r"/blobServices/default", flags), self._one(lambda a: a.blob_service)),
             (re.compile(account + r"/fileServices/default", flags), self._one(lambda a: a.file_service)),
@@ -260,6 +264,12 @@ class ArmServer(LoopbackService):
             if vault["id"].lower() == vault_id:
                 return self._page(match.string, instances, query)
         return 404, _error("ResourceNotFound", f"no backup vault at {vault_id}"), {}
+
+    def _rotation_policy(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        policy = self.tenant.key_rotation_policies.get(match["key"])
+        if policy is None:
+            return 404, _error("KeyNotFound", f"A key with (name/id) {match['key']} was not found in this key vault."), {}
+        return 200, policy, {}
 
     def _pricing(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         sub = self._subscription(match["sub"])
@@ -425,6 +435,15 @@ def _backup_vault(sub: str, group: str, name: str, protected: list[str]) -> tupl
     return vault, instances
 
 
+def rotation_policy(key: str, *actions: tuple[str, dict[str, str]]) -> dict[str, Any]:
+    """A Key Vault key rotation policy (api-version 7.4); with no action, the default one a key
+    without its own policy answers with (notify 30 days before expiry)."""
+    lifetime = [{"trigger": trigger, "action": {"type": kind}} for kind, trigger in actions] or [
+        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]
+    return {"id": f"{VAULT}/keys/{key}/rotationpolicy", "lifetimeActions": lifetime,
+            "attributes": {"expiryTime": "P2Y", "created": 1735689600, "updated": 1735689600}}
+
+
 def practice_tenant() -> Tenant:
     """Cabinet Martin: a well-kept account, a legacy one, one the scanner may not fully read,
     and a lab subscription with premium file shares. Tests assert every status of it."""
@@ -574,6 +593,7 @@ def practice_tenant() -> Tenant:
             Subscription(CLOSED, "old-trial", state="Disabled"),
         ],
         forbidden=[f"{partly['id']}/blobServices", f"{partly['id']}/fileServices/default/shares"],
+        key_rotation_policies={"phi-key": rotation_policy("phi-key", ("Rotate", {"timeAfterCreate": "P1Y"}), ("Notify", {"timeBeforeExpiry": "P30D"}))},
     )
 
 
