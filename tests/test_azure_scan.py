@@ -29,6 +29,7 @@ ACCOUNT_RULES = (
     "azure.blob-anonymous-access-disabled", "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled",
     "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "storage.private-endpoint",
     "storage.soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
+    "storage.key-rotation",
 )
 SUBSCRIPTION_RULES = ("azure.allowed-locations-policy", "storage.access-change-alert")
 
@@ -51,13 +52,14 @@ def share(soft_delete: str, smb: str) -> dict[str, str]:
 EXPECTED = {
     "cabinet-martin": statuses(SUBSCRIPTION_RULES, F),
     "cabinet-martin-lab": statuses(SUBSCRIPTION_RULES, P),
-    "phisecure": statuses(ACCOUNT_RULES, P, azure_access_key_rotation=NA, azure_sas_expiry_policy=NA),
+    # Its Key Vault key's rotation policy is not readable with a Resource Manager token.
+    "phisecure": statuses(ACCOUNT_RULES, P, azure_access_key_rotation=NA, azure_sas_expiry_policy=NA, storage_key_rotation=E),
     "phisecure/dossiers": container(P, P),
     "phisecure/archives": container(P, P),
     "phisecure/scans": container(P, F),
     "phisecure/insights-logs-storagewrite": container(P, P, P),
     "phisecure/compta": share(P, P),
-    "legacyuk": statuses(ACCOUNT_RULES, F, storage_encryption_at_rest=P, azure_geo_redundant_storage=P),
+    "legacyuk": statuses(ACCOUNT_RULES, F, storage_encryption_at_rest=P, azure_geo_redundant_storage=P, storage_key_rotation=NA),
     "legacyuk/public-site": container(F, F),
     "legacyuk/exports": container(F, F),
     "legacyuk/insights-logs-storageread": container(P, F, F),
@@ -69,7 +71,7 @@ EXPECTED = {
         storage_encryption_at_rest=P, storage_https_only=P, storage_region_allowed=P, storage_replica_region_allowed=P,
         azure_blob_anonymous_access_disabled=P, azure_network_default_deny=P, azure_delete_lock=P,
         storage_versioning=E, storage_access_logging=E, storage_object_audit_logging=E,
-        storage_soft_delete=E, azure_container_soft_delete=E,
+        storage_soft_delete=E, azure_container_soft_delete=E, storage_key_rotation=NA,
     ),
     "labfiles": statuses(
         ACCOUNT_RULES, F,
@@ -77,7 +79,7 @@ EXPECTED = {
         storage_replica_region_allowed=P, azure_blob_anonymous_access_disabled=P, azure_cross_tenant_replication_disabled=P,
         azure_access_key_rotation=P, azure_sas_expiry_policy=P, azure_network_default_deny=P,
         storage_threat_detection=P, storage_sensitive_data_discovery=P,
-        storage_soft_delete=NA, azure_container_soft_delete=NA,
+        storage_soft_delete=NA, azure_container_soft_delete=NA, storage_key_rotation=NA,
     ),
     "labfiles/imaging": share(P, NA),
     "labfiles/reports": share(P, F),
