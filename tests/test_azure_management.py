@@ -3,7 +3,10 @@ local ARM server answering ARM-shaped JSON for a practice tenant with known sett
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from azure.core.credentials import AccessToken
 
 from cloudaudit.errors import InputError, ScanCannotRun
 from cloudaudit.model import Resource
@@ -17,8 +20,11 @@ from tests.support.arm_server import (  # noqa: F401 - fixtures
     MAIN,
     TOKEN,
     VAULT,
+    STORAGE_WRITE,
     WORKSPACE,
     ArmServer,
+    activity_log_alert,
+    rotation_policy,
     arm,
     arm_server,
     isolated_azure_env,
@@ -39,7 +45,7 @@ def by_name(result: CollectionResult) -> dict[str, Resource]:
     return {r.name: r for r in result.resources}
 
 
-def test_a_well_kept_account_is_read_and_normalised(arm):
+def test_a_well_kept_account_is_read_and_normalised(arm, signed_in):
     account = by_name(collect(arm))["phisecure"]
     assert account.type == "storage.account"
     assert account.id == f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Storage/storageAccounts/phisecure"
@@ -53,7 +59,7 @@ def test_a_well_kept_account_is_read_and_normalised(arm):
     assert p["public_access"] == {"anonymous_allowed": False, "blocked": True}
     assert p["encryption"] == {
         "at_rest": True, "algorithm": "AES256", "key_source": "Microsoft.Keyvault", "key_managed_by": "customer",
-        "key_id": f"{VAULT}/keys/phi-key", "double": True,
+        "key_id": f"{VAULT}/keys/phi-key", "double": True, "key_rotation": True,
     }
     identity = p["identity"]
     assert identity["shared_key_access"] is False and identity["default_oauth"] is True
@@ -193,10 +199,64 @@ def test_the_subscription_is_a_cloud_account(arm):
     resources = by_name(collect(arm))
     lab = resources["cabinet-martin-lab"]
     assert (lab.type, lab.id, lab.account) == ("cloud.account", f"/subscriptions/{LAB}", LAB)
-    assert lab.properties == {"location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]}}
+    assert lab.properties == {
+        "location": {"guardrail": True, "guardrail_regions": ["francecentral", "francesouth"]},
+        "logging": {"policy_change_alerts": True, "policy_change_alert_names": ["storage-changes"]},
+    }
     assert resources["cabinet-martin"].properties["location"]["guardrail_regions"] == ["francecentral", "uksouth"]
     # The lab account follows its subscription's Defender plan (it has no settings of its own).
     assert resources["labfiles"].properties["threat_detection"] == {"enabled": True, "malware_scanning": True}
+
+
+ALERTS = "providers/Microsoft.Insights/activityLogAlerts"
+
+
+def test_activity_log_alerts_on_storage_account_changes_are_read_page_by_page(arm):
+    result = collect(arm, CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})}))
+    resources = by_name(result)
+    # LAB: a policy alert, a delete-only alert, then the storage write alert on the second page.
+    assert resources["cabinet-martin-lab"].properties == {"logging": {"policy_change_alerts": True, "policy_change_alert_names": ["storage-changes"]}}
+    pages = [r.query.get("$skiptoken") for r in arm.requests if r.path == f"/subscriptions/{LAB}/{ALERTS}"]
+    assert pages == [None, "2"]
+    assert all(r.query["api-version"] == "2020-10-01" for r in arm.requests if r.path.endswith(ALERTS))
+    # MAIN: disabled, no action group, filtered on status: none counts.
+    assert resources["cabinet-martin"].properties == {"logging": {"policy_change_alerts": False, "policy_change_alert_names": []}}
+    assert result.api_calls["insights:ActivityLogAlerts_ListBySubscriptionId"] == 4
+    # Only the subscriptions and their alerts were read: no storage account listing.
+    assert set(result.api_calls) == {"resources:Subscriptions_List", "insights:ActivityLogAlerts_ListBySubscriptionId"}
+
+
+@pytest.mark.parametrize(
+    "alerts, fires",
+    [
+        ([], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE)], True),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, enabled=False)], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, action_groups=[])], False),
+        ([activity_log_alert(MAIN, "policies", [STORAGE_WRITE[0], {"field": "operationName", "equals": "Microsoft.Authorization/policyAssignments/write"}])], False),
+        ([activity_log_alert(MAIN, "changes", STORAGE_WRITE, scopes=[f"/subscriptions/{MAIN}/resourceGroups/rg-phi"])], False),
+    ],
+    ids=["no alert", "enabled with an action group", "disabled", "no action group", "another operation", "one resource group"],
+)
+def test_which_activity_log_alerts_count(arm, alerts, fires):
+    main = next(s for s in arm.tenant.subscriptions if s.id == MAIN)
+    main.activity_log_alerts = alerts
+    account = by_name(collect(arm, CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})}), subscriptions=[MAIN]))["cabinet-martin"]
+    assert account.errors == {}
+    assert account.properties["logging"]["policy_change_alerts"] is fires
+    assert account.properties["logging"]["policy_change_alert_names"] == (["changes"] if fires else [])
+
+
+def test_forbidden_activity_log_alerts_are_an_error_with_the_call_and_reason(arm):
+    arm.tenant.forbidden.append(f"/subscriptions/{MAIN}/{ALERTS}")
+    resources = by_name(collect(arm))
+    main = resources["cabinet-martin"]
+    assert set(main.errors) == {"logging.policy_change_alerts", "logging.policy_change_alert_names"}
+    assert main.errors["logging.policy_change_alerts"].startswith(
+        "insights:ActivityLogAlerts_ListBySubscriptionId: HTTP 403 AuthorizationFailed: The client does not have authorization")
+    assert "logging" not in main.properties
+    assert main.properties["location"]["guardrail"] is True  # the other subscription facts still read
+    assert resources["cabinet-martin-lab"].errors == {}
 
 
 def test_an_unregistered_resource_provider_is_an_error_and_never_registered(arm):
@@ -252,3 +312,107 @@ def test_bad_settings_name_the_option(arm, settings, message):
     with pytest.raises(InputError) as caught:
         collect(arm, **settings)
     assert caught.value.message.startswith(message)
+
+
+# -- Key Vault rotation policies of customer-managed keys -----------------------------------------
+
+KEY_ROTATION = CollectionPlan({"storage.account": frozenset({"encryption.key_managed_by", "encryption.key_rotation"})})
+
+
+class SignedInCredential:
+    """Stands for DefaultAzureCredential: a token for whichever audience is asked (the ARM test
+    server accepts the same one), recording the scopes asked for."""
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+
+    def get_token(self, *scopes: str, **_: object) -> AccessToken:
+        self.scopes.extend(scopes)
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+
+@pytest.fixture
+def signed_in(arm, monkeypatch) -> SignedInCredential:
+    """The practice tenant scanned with a sign-in credential, its Key Vault reads sent to the
+    ARM test server (CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT)."""
+    credential = SignedInCredential()
+    monkeypatch.setattr("cloudaudit.providers.azure.credentials.credential_for", lambda cloud, token: credential)
+    monkeypatch.setenv("CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT", arm.url)
+    return credential
+
+
+def _vault_reads(server: ArmServer) -> list:
+    return [r for r in server.requests if r.path.startswith("/keys/")]
+
+
+def _use_key(server: ArmServer, name: str, vault: str, key: str, version: str = "") -> None:
+    account = next(a for s in server.tenant.subscriptions for a in s.accounts if a.document["name"] == name)
+    account.document["properties"]["encryption"].update(
+        keySource="Microsoft.Keyvault", keyvaultproperties={"keyvaulturi": vault, "keyname": key, "keyversion": version})
+
+
+def test_a_rotating_key_vault_key_is_read_once_with_a_vault_token(arm, signed_in):
+    _use_key(arm, "legacyuk", VAULT.upper() + "/", "PHI-KEY")  # the same key, spelled otherwise
+    result = collect(arm, KEY_ROTATION)
+    resources = by_name(result)
+    assert resources["phisecure"].properties["encryption"]["key_rotation"] is True
+    assert resources["legacyuk"].properties["encryption"]["key_rotation"] is True
+    assert resources["phidenied"].properties["encryption"]["key_rotation"] is None  # Microsoft-managed key
+    reads = _vault_reads(arm)
+    assert [(r.method, r.path, r.query) for r in reads] == [("GET", "/keys/phi-key/rotationpolicy", {"api-version": "7.4"})]
+    assert result.api_calls["keyvault:GetKeyRotationPolicy"] == 1
+    assert "https://vault.azure.net/.default" in signed_in.scopes
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        rotation_policy("phi-key"),  # the default a key without its own policy answers with
+        rotation_policy("phi-key", ("Notify", {"timeBeforeExpiry": "P30D"})),
+        rotation_policy("phi-key", ("Rotate", {})),  # no trigger: never fires
+        None,  # 404
+    ],
+    ids=["default policy", "notify only", "rotate without trigger", "no policy"],
+)
+def test_a_key_that_does_not_rotate(arm, signed_in, policy):
+    arm.tenant.key_rotation_policies = {} if policy is None else {"phi-key": policy}
+    account = by_name(collect(arm, KEY_ROTATION))["phisecure"]
+    assert account.errors == {}
+    assert account.properties["encryption"]["key_rotation"] is False
+
+
+def test_a_pinned_key_version_does_not_follow_rotation_and_costs_no_vault_read(arm, signed_in):
+    _use_key(arm, "phisecure", VAULT, "phi-key", version="0123456789abcdef0123456789abcdef")
+    account = by_name(collect(arm, KEY_ROTATION))["phisecure"]
+    assert account.properties["encryption"]["key_rotation"] is False
+    assert _vault_reads(arm) == []
+
+
+def test_a_denied_rotation_policy_is_an_error_with_the_call(arm, signed_in):
+    arm.tenant.forbidden.append("/keys/phi-key")
+    account = by_name(collect(arm, KEY_ROTATION))["phisecure"]
+    assert account.errors["encryption.key_rotation"].startswith("keyvault:GetKeyRotationPolicy: HTTP 403 AuthorizationFailed")
+    assert account.properties["encryption"]["key_managed_by"] == "customer"
+
+
+def test_a_vault_outside_the_cloud_gets_no_token(arm, signed_in, monkeypatch):
+    monkeypatch.delenv("CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT")
+    _use_key(arm, "phisecure", "https://kv-martin.example.com", "phi-key")
+    account = by_name(collect(arm, KEY_ROTATION))["phisecure"]
+    assert account.errors["encryption.key_rotation"] == (
+        "keyvault:GetKeyRotationPolicy: keyvaulturi https://kv-martin.example.com is not a Key Vault of this cloud (*.vault.azure.net); not read")
+    assert "https://vault.azure.net/.default" not in signed_in.scopes
+
+
+def test_a_resource_manager_token_cannot_read_rotation_policies(arm, monkeypatch):
+    monkeypatch.setenv("CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT", arm.url)
+    account = by_name(collect(arm, KEY_ROTATION))["phisecure"]
+    assert account.errors["encryption.key_rotation"].startswith(
+        "keyvault:GetKeyRotationPolicy: not visible with --azure-access-token (a Resource Manager token cannot read Key Vault)")
+    assert _vault_reads(arm) == []
+
+
+def test_key_rotation_is_read_only_when_a_rule_reads_it(arm, signed_in):
+    result = collect(arm, CollectionPlan({"storage.account": frozenset({"encryption.key_managed_by"})}))
+    assert "keyvault:GetKeyRotationPolicy" not in result.api_calls
+    assert _vault_reads(arm) == []

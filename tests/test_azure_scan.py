@@ -29,8 +29,9 @@ ACCOUNT_RULES = (
     "azure.blob-anonymous-access-disabled", "azure.cross-tenant-replication-disabled", "azure.shared-key-access-disabled",
     "azure.access-key-rotation", "azure.sas-expiry-policy", "azure.network-default-deny", "storage.private-endpoint",
     "storage.soft-delete", "azure.container-soft-delete", "azure.geo-redundant-storage", "azure.delete-lock",
+    "storage.key-rotation",
 )
-SUBSCRIPTION_RULES = ("azure.allowed-locations-policy",)
+SUBSCRIPTION_RULES = ("azure.allowed-locations-policy", "storage.access-change-alert")
 
 
 def statuses(rules: tuple[str, ...], default: str, **others: str) -> dict[str, str]:
@@ -51,13 +52,14 @@ def share(soft_delete: str, smb: str) -> dict[str, str]:
 EXPECTED = {
     "cabinet-martin": statuses(SUBSCRIPTION_RULES, F),
     "cabinet-martin-lab": statuses(SUBSCRIPTION_RULES, P),
-    "phisecure": statuses(ACCOUNT_RULES, P, azure_access_key_rotation=NA, azure_sas_expiry_policy=NA),
+    # Its Key Vault key's rotation policy is not readable with a Resource Manager token.
+    "phisecure": statuses(ACCOUNT_RULES, P, azure_access_key_rotation=NA, azure_sas_expiry_policy=NA, storage_key_rotation=E),
     "phisecure/dossiers": container(P, P),
     "phisecure/archives": container(P, P),
     "phisecure/scans": container(P, F),
     "phisecure/insights-logs-storagewrite": container(P, P, P),
     "phisecure/compta": share(P, P),
-    "legacyuk": statuses(ACCOUNT_RULES, F, storage_encryption_at_rest=P, azure_geo_redundant_storage=P),
+    "legacyuk": statuses(ACCOUNT_RULES, F, storage_encryption_at_rest=P, azure_geo_redundant_storage=P, storage_key_rotation=NA),
     "legacyuk/public-site": container(F, F),
     "legacyuk/exports": container(F, F),
     "legacyuk/insights-logs-storageread": container(P, F, F),
@@ -69,7 +71,7 @@ EXPECTED = {
         storage_encryption_at_rest=P, storage_https_only=P, storage_region_allowed=P, storage_replica_region_allowed=P,
         azure_blob_anonymous_access_disabled=P, azure_network_default_deny=P, azure_delete_lock=P,
         storage_versioning=E, storage_access_logging=E, storage_object_audit_logging=E,
-        storage_soft_delete=E, azure_container_soft_delete=E,
+        storage_soft_delete=E, azure_container_soft_delete=E, storage_key_rotation=NA,
     ),
     "labfiles": statuses(
         ACCOUNT_RULES, F,
@@ -77,7 +79,7 @@ EXPECTED = {
         storage_replica_region_allowed=P, azure_blob_anonymous_access_disabled=P, azure_cross_tenant_replication_disabled=P,
         azure_access_key_rotation=P, azure_sas_expiry_policy=P, azure_network_default_deny=P,
         storage_threat_detection=P, storage_sensitive_data_discovery=P,
-        storage_soft_delete=NA, azure_container_soft_delete=NA,
+        storage_soft_delete=NA, azure_container_soft_delete=NA, storage_key_rotation=NA,
     ),
     "labfiles/imaging": share(P, NA),
     "labfiles/reports": share(P, F),
@@ -132,6 +134,17 @@ def test_findings_carry_the_resource_and_what_was_seen(cli, arm):
     public = next(f for f in document["findings"] if f["resource"]["name"] == "legacyuk/public-site" and f["rule"]["id"] == "azure.container-not-public")
     assert public["severity"] == "critical"
     assert {"framework": "cis-azure", "control": "3.17"} in public["compliance"]
+
+
+def test_unreadable_activity_log_alerts_give_an_error_naming_the_call(cli, arm):
+    arm.tenant.forbidden.append(f"/subscriptions/{MAIN}/providers/Microsoft.Insights/activityLogAlerts")
+    document = scan(cli, arm, "--rule", "storage.access-change-alert").json()
+    found = {f["resource"]["name"]: f for f in document["findings"]}
+    assert (found["cabinet-martin"]["status"], found["cabinet-martin-lab"]["status"]) == (E, P)
+    assert "insights:ActivityLogAlerts_ListBySubscriptionId: HTTP 403 AuthorizationFailed" in found["cabinet-martin"]["message"]
+    assert found["cabinet-martin-lab"]["message"] == "activity-log alerts with an action group fire on storage account changes: storage-changes"
+    # Only what the rule reads: the subscriptions and their alerts, no storage account.
+    assert not [r for r in arm.requests if "Microsoft.Storage" in r.path]
 
 
 def test_a_scan_only_reads(cli, throttled):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
@@ -99,3 +100,84 @@ def test_error_reasons_name_the_call_and_carry_no_secret():
     assert fatal_for_scan(ServiceRequestError("refused"), "https://management.azure.com").message.startswith("azure: cannot reach Resource Manager")
     assert "no usable credential" in fatal_for_scan(ClientAuthenticationError("no login"), "x").message
     assert fatal_for_scan(error, "x") is None
+
+
+WRITE = {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/write"}
+ADMIN = {"field": "category", "equals": "Administrative"}
+
+
+@pytest.mark.parametrize(
+    "all_of, fires",
+    [
+        ([ADMIN, WRITE], True),
+        ([{"field": "CATEGORY", "equals": "administrative"}, {"field": "operationname", "equals": "MICROSOFT.STORAGE/STORAGEACCOUNTS/WRITE"}], True),
+        ([ADMIN, {"field": "operationName", "containsAny": ["Microsoft.Storage/storageAccounts/delete", "Microsoft.Storage/storageAccounts/write"]}], True),
+        ([ADMIN, {"anyOf": [{"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/delete"}, WRITE]}], True),
+        ([ADMIN, WRITE, {"field": "resourceType", "equals": "Microsoft.Storage/storageAccounts"}], True),
+        ([WRITE], False),  # no category: not the shape the control asks for
+        ([ADMIN], False),  # every administrative operation: no operation named
+        ([ADMIN, {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/delete"}], False),
+        ([ADMIN, WRITE, {"field": "level", "equals": "Critical"}], False),
+        ([ADMIN, WRITE, {"field": "caller", "equals": "ops@example.com"}], False),
+        ([ADMIN, {"anyOf": [WRITE, {"field": "level", "equals": "Error"}]}], False),
+        ([{"field": "category", "equals": "Security"}, WRITE], False),
+        ([ADMIN, {"field": "operationName"}], False),
+    ],
+)
+def test_an_activity_log_alert_fires_on_storage_account_writes_only_unconditionally(all_of, fires):
+    from cloudaudit.providers.azure.alerts import matches_storage_writes
+
+    assert matches_storage_writes(all_of) is fires
+
+
+def test_an_activity_log_alert_needs_to_be_enabled_scoped_to_the_subscription_and_heard():
+    from cloudaudit.providers.azure.alerts import judge
+
+    sub = "0b5a7c2e-1c43-4a8e-9d7b-6a1f00000001"
+
+    def alert(**props):
+        base = {"scopes": [f"/subscriptions/{sub.upper()}/"], "enabled": True, "condition": {"allOf": [ADMIN, WRITE]},
+                "actions": {"actionGroups": [{"actionGroupId": "/subscriptions/x/resourceGroups/g/providers/microsoft.insights/actionGroups/a"}]}}
+        return {"name": "a", "properties": {**base, **props}}
+
+    assert judge(alert(), sub).fires is True
+    assert judge(alert(enabled=False), sub).fires is False
+    assert judge(alert(actions={"actionGroups": []}), sub).fires is False
+    assert judge(alert(actions={}), sub).fires is False
+    assert judge(alert(scopes=[f"/subscriptions/{sub}/resourceGroups/rg"]), sub).fires is False
+    assert judge(alert(scopes=["/subscriptions/00000000-0000-0000-0000-000000000000"]), sub).fires is False
+    assert judge({"name": "b", "properties": {}}, sub).fires is False
+
+
+
+def test_a_rotation_policy_rotates_with_a_rotate_action_and_a_trigger():
+    from cloudaudit.providers.azure.keyvault import rotates
+
+    assert rotates({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P1Y"}, "action": {"type": "Rotate"}}]}) is True
+    assert rotates({"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "rotate"}}]}) is True
+    assert rotates({"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]}) is False
+    assert rotates({"lifetimeActions": [{"trigger": {}, "action": {"type": "Rotate"}}]}) is False
+    assert rotates({"lifetimeActions": None}) is False
+    assert rotates(None) is False
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("http://vault.example.com", "expected https (plain http is accepted only for a loopback test server)"),
+        ("vault.example.com", "expected an http(s) URL"),
+    ],
+)
+def test_the_key_vault_endpoint_override_is_https_or_loopback(value, problem):
+    from cloudaudit.providers.azure.keyvault import ENDPOINT_ENV, endpoint_from_environment
+
+    with pytest.raises(InputError, match=re.escape(problem)):
+        endpoint_from_environment({ENDPOINT_ENV: value})
+    assert endpoint_from_environment({ENDPOINT_ENV: "http://127.0.0.1:8443/"}) == "http://127.0.0.1:8443"
+    assert endpoint_from_environment({}) is None
+
+
+def test_sovereign_clouds_ask_for_their_own_vault_audience():
+    assert cloud_from({}).vault_scope == "https://vault.azure.net/.default"
+    assert cloud_from({"cloud": "usgov"}).vault_scope == "https://vault.usgovcloudapi.net/.default"
+    assert cloud_from({"cloud": "china", "arm_endpoint": "https://arm.example.cn"}).vault_scope == "https://vault.azure.cn/.default"

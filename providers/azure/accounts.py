@@ -3,7 +3,7 @@
 Most settings come with the account in StorageAccounts_List and cost no call; blob and file
 service properties, diagnostic settings, the lifecycle policy and the account's Defender
 settings take one read each; locks, the Defender plan and backup vaults are read once per
-subscription (SubscriptionShared).
+subscription (SubscriptionShared), a customer key's Key Vault rotation policy once per key.
 """
 
 from __future__ import annotations
@@ -198,6 +198,21 @@ def _encryption(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     }
 
 
+def _key_rotation(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
+    """A Key Vault key rotates for the account when its rotation policy rotates it and the
+    account follows its latest version (no keyversion pinned)."""
+    encryption = ctx.props.encryption
+    source = (normalise.text(encryption.key_source) if encryption else None) or "Microsoft.Storage"
+    if source.lower() != "microsoft.keyvault":
+        return {"encryption.key_rotation": None}
+    vault = encryption.key_vault_properties
+    if not (vault and vault.key_vault_uri and vault.key_name):
+        raise _listed("keySource is Microsoft.Keyvault but keyvaultproperties names no key")
+    if vault.key_version:  # Key Vault makes new versions; the account keeps using this one
+        return {"encryption.key_rotation": False}
+    return {"encryption.key_rotation": ctx.session.keyvault.key_rotates(vault.key_vault_uri, vault.key_name)}
+
+
 def _sharing(ctx: AccountContext, facts: Facts) -> dict[str, Any]:
     # Unset means allowed on accounts made before the default changed (December 2023).
     return {"replication.cross_tenant_allowed": ctx.props.allow_cross_tenant_replication is not False}
@@ -360,6 +375,7 @@ ACCOUNT_FETCHERS: tuple[Fetcher[AccountContext], ...] = guarded((
         ("encryption.at_rest", "encryption.algorithm", "encryption.key_source", "encryption.key_managed_by", "encryption.key_id", "encryption.double"),
         _encryption,
     ),
+    Fetcher("key_rotation", ("encryption.key_rotation",), _key_rotation, calls=("keyvault:GetKeyRotationPolicy",)),
     Fetcher("sharing", ("replication.cross_tenant_allowed",), _sharing),
     Fetcher(
         "account_immutability",

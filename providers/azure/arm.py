@@ -1,5 +1,6 @@
 """One Resource Manager session per scan: shared credential, transport and call log, a storage
-client per subscription, and plain GETs for the few ARM reads outside Microsoft.Storage."""
+client per subscription, plain GETs for the few ARM reads outside Microsoft.Storage, and the
+Key Vault reads of customer-managed keys."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from cloudaudit.providers.azure.calls import CallLog, Reader
 from cloudaudit.providers.azure.clouds import AzureCloud
 from cloudaudit.providers.azure.credentials import LoopbackAwareBearerPolicy
 from cloudaudit.providers.azure.errors import fatal_for_scan
+from cloudaudit.providers.azure.keyvault import KeyVault, endpoint_from_environment
 
 RETRY = {"retry_total": 6, "retry_status": 4, "retry_connect": 2, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
 """429 and 5xx are retried this many times; a Retry-After header sets the wait (azure-core)."""
@@ -41,6 +43,8 @@ class ArmSession:
         self._storage: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._generic = ARMPipelineClient(base_url=cloud.arm_endpoint, policies=self._policies(), transport=self._transport)
+        self.keyvault = KeyVault(cloud, credential, self._transport, self.log, endpoint_from_environment())
+        """Key Vault data-plane reads (customer-managed keys' rotation policies), once per key."""
 
     def _policies(self) -> list[Any]:
         """azure-mgmt's usual pipeline, less ARMAutoResourceProviderRegistrationPolicy: on a 409
@@ -103,6 +107,7 @@ class ArmSession:
         for client in self._storage.values():
             client.close()
         self._generic.close()
+        self.keyvault.close()
         self._transport.close()
 
 

@@ -19,17 +19,24 @@ class AzureCloud:
     """Resource Manager base URL, without a trailing slash."""
     authority: str
     """Entra ID sign-in host for DefaultAzureCredential."""
+    vault_suffix: str = "vault.azure.net"
+    """DNS suffix of its Key Vaults; also the audience of Key Vault tokens."""
 
     @property
     def arm_scope(self) -> str:
         """The token scope for Resource Manager calls."""
         return f"{self.arm_endpoint}/.default"
 
+    @property
+    def vault_scope(self) -> str:
+        """The token scope for Key Vault data-plane calls."""
+        return f"https://{self.vault_suffix}/.default"
+
 
 CLOUDS: Mapping[str, AzureCloud] = {
     "public": AzureCloud("public", "https://management.azure.com", "login.microsoftonline.com"),
-    "usgov": AzureCloud("usgov", "https://management.usgovcloudapi.net", "login.microsoftonline.us"),
-    "china": AzureCloud("china", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+    "usgov": AzureCloud("usgov", "https://management.usgovcloudapi.net", "login.microsoftonline.us", "vault.usgovcloudapi.net"),
+    "china": AzureCloud("china", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn", "vault.azure.cn"),
 }
 
 

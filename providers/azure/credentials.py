@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from azure.core.credentials import AccessToken
+from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
 from cloudaudit.loopback import is_loopback_url
@@ -39,12 +40,20 @@ def credential_for(cloud: AzureCloud, access_token: str | None) -> Any:
     return DefaultAzureCredential(authority=cloud.authority, exclude_interactive_browser_credential=True)
 
 
-class LoopbackAwareBearerPolicy(ARMChallengeAuthenticationPolicy):
-    """Resource Manager bearer authentication that also works over plain http to a loopback
-    address (a local test server). Every other plain-http URL is refused, as azure-core does."""
+class _LoopbackAware:
+    """Bearer authentication that also works over plain http to a loopback address (a local
+    test server). Every other plain-http URL is refused, as azure-core does."""
 
     def on_request(self, request: Any) -> None:
         url = request.http_request.url
         if url.lower().startswith("http://") and is_loopback_url(url):
             request.context["enforce_https"] = False
-        super().on_request(request)
+        super().on_request(request)  # type: ignore[misc]
+
+
+class LoopbackAwareBearerPolicy(_LoopbackAware, ARMChallengeAuthenticationPolicy):
+    """Resource Manager bearer authentication (see _LoopbackAware)."""
+
+
+class LoopbackAwareVaultPolicy(_LoopbackAware, BearerTokenCredentialPolicy):
+    """Key Vault bearer authentication, with a token for the vault audience (see _LoopbackAware)."""

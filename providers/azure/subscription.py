@@ -1,4 +1,5 @@
-"""The Azure subscription as a cloud.account resource (the allowed locations policy), and the
+"""The Azure subscription as a cloud.account resource (the allowed locations policy, activity-log
+alerts on storage account changes), and the
 subscription-wide reads its storage accounts share (locks, Defender for Storage, backup vaults)."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from cloudaudit.providers.azure.alerts import judge
 from cloudaudit.providers.azure.guard import guarded
 from cloudaudit.providers.azure.ids import AccountId, scope_of_lock
 from cloudaudit.providers.facts import Facts, Fetcher, SharedReads
@@ -17,6 +19,7 @@ LOCKS_API = "2020-05-01"
 PRICINGS_API = "2024-01-01"
 POLICY_API = "2023-04-01"
 BACKUP_API = "2024-04-01"
+ACTIVITY_LOG_ALERTS_API = "2020-10-01"
 ALLOWED_LOCATIONS_DEFINITIONS = frozenset(
     {
         "/providers/microsoft.authorization/policydefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c",  # Allowed locations
@@ -121,11 +124,27 @@ def _allowed_locations(ctx: SubscriptionContext, facts: Facts) -> dict[str, Any]
     return {"location.guardrail": enforced, "location.guardrail_regions": regions}
 
 
+def _activity_log_alerts(ctx: SubscriptionContext, facts: Facts) -> dict[str, Any]:
+    alerts = ctx.session.list(
+        "insights:ActivityLogAlerts_ListBySubscriptionId",
+        f"{ctx.arm_id}/providers/Microsoft.Insights/activityLogAlerts",
+        ACTIVITY_LOG_ALERTS_API,
+    )
+    names = sorted({verdict.name for verdict in (judge(alert, ctx.subscription) for alert in alerts) if verdict.fires})
+    return {"logging.policy_change_alerts": bool(names), "logging.policy_change_alert_names": names}
+
+
 SUBSCRIPTION_FETCHERS: tuple[Fetcher[SubscriptionContext], ...] = guarded((
     Fetcher(
         "allowed_locations",
         ("location.guardrail", "location.guardrail_regions"),
         _allowed_locations,
         calls=("authorization:PolicyAssignments_List",),
+    ),
+    Fetcher(
+        "activity_log_alerts",
+        ("logging.policy_change_alerts", "logging.policy_change_alert_names"),
+        _activity_log_alerts,
+        calls=("insights:ActivityLogAlerts_ListBySubscriptionId",),
     ),
 ))

@@ -63,6 +63,8 @@ class Subscription:
     locks: list[dict[str, Any]] = field(default_factory=list)
     pricing: dict[str, Any] | None = None
     policy_assignments: list[dict[str, Any]] = field(default_factory=list)
+    activity_log_alerts: list[dict[str, Any]] = field(default_factory=list)
+    """Microsoft.Insights/activityLogAlerts documents kept in the subscription."""
     backup_vaults: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     """(Microsoft.DataProtection/backupVaults document, its backupInstances)."""
     state: str = "Enabled"
@@ -81,6 +83,9 @@ class Tenant:
     """Paths answered once with 503 before the real answer."""
     unregistered: list[str] = field(default_factory=list)
     """Path prefixes answered with 409 MissingSubscriptionRegistration (provider not registered)."""
+    key_rotation_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Key name -> its Key Vault rotation policy, served at /keys/{name}/rotationpolicy when
+    CLOUDAUDIT_AZURE_KEYVAULT_ENDPOINT points the scan's vault reads at this server."""
 
 
 class ArmServer(LoopbackService):
@@ -175,6 +180,7 @@ class ArmServer(LoopbackService):
         flags = re.IGNORECASE
         return [
             (re.compile(r"/subscriptions", flags), self._subscriptions),
+            (re.compile(r"/keys/(?P<key>[^/]+)/rotationpolicy", flags), self._rotation_policy),
             (re.compile(sub + r"/providers/Microsoft\.Storage/storageAccounts", flags), self._accounts),
             (re.compile(account + r"/blobServices/default", flags), self._one(lambda a: a.blob_service)),
             (re.compile(account + r"/fileServices/default", flags), self._one(lambda a: a.file_service)),
@@ -186,6 +192,7 @@ class ArmServer(LoopbackService):
             (re.compile(account + r"/(blob|file)Services/default/providers/Microsoft\.Insights/diagnosticSettings", flags), self._list(lambda a: a.diagnostic_settings)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/locks", flags), self._subscription_list(lambda s: s.locks)),
             (re.compile(sub + r"/providers/Microsoft\.Authorization/policyAssignments", flags), self._subscription_list(lambda s: s.policy_assignments)),
+            (re.compile(sub + r"/providers/Microsoft\.Insights/activityLogAlerts", flags), self._subscription_list(lambda s: s.activity_log_alerts)),
             (re.compile(sub + r"/providers/Microsoft\.Security/pricings/StorageAccounts", flags), self._pricing),
             (re.compile(account + r"/providers/Microsoft\.Security/defenderForStorageSettings/current", flags), self._one(lambda a: a.defender_settings)),
             (re.compile(sub + r"/providers/Microsoft\.DataProtection/backupVaults", flags), self._subscription_list(lambda s: [v for v, _ in s.backup_vaults])),
@@ -257,6 +264,12 @@ class ArmServer(LoopbackService):
             if vault["id"].lower() == vault_id:
                 return self._page(match.string, instances, query)
         return 404, _error("ResourceNotFound", f"no backup vault at {vault_id}"), {}
+
+    def _rotation_policy(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        policy = self.tenant.key_rotation_policies.get(match["key"])
+        if policy is None:
+            return 404, _error("KeyNotFound", f"A key with (name/id) {match['key']} was not found in this key vault."), {}
+        return 200, policy, {}
 
     def _pricing(self, match: re.Match[str], query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         sub = self._subscription(match["sub"])
@@ -382,6 +395,30 @@ def _policy_assignment(sub: str, name: str, locations: list[str]) -> dict[str, A
     }
 
 
+ACTION_GROUP = f"/subscriptions/{MAIN}/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/it-oncall"
+STORAGE_WRITE = [{"field": "category", "equals": "Administrative"}, {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/write"}]
+
+
+def activity_log_alert(sub: str, name: str, all_of: list[dict[str, Any]], *, enabled: bool = True, action_groups: list[str] | None = None,
+                       scopes: list[str] | None = None) -> dict[str, Any]:
+    """A Microsoft.Insights/activityLogAlerts document (api-version 2020-10-01)."""
+    groups = [ACTION_GROUP] if action_groups is None else action_groups
+    return {
+        "id": f"/subscriptions/{sub}/resourceGroups/rg-ops/providers/Microsoft.Insights/activityLogAlerts/{name}",
+        "name": name,
+        "type": "Microsoft.Insights/ActivityLogAlerts",
+        "location": "Global",
+        "tags": {},
+        "properties": {
+            "scopes": [f"/subscriptions/{sub}"] if scopes is None else scopes,
+            "condition": {"allOf": all_of},
+            "actions": {"actionGroups": [{"actionGroupId": g, "webhookProperties": {}} for g in groups]},
+            "enabled": enabled,
+            "description": "",
+        },
+    }
+
+
 def _backup_vault(sub: str, group: str, name: str, protected: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     vault_id = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.DataProtection/backupVaults/{name}"
     vault = {"id": vault_id, "name": name, "type": "Microsoft.DataProtection/backupVaults", "location": "francecentral",
@@ -396,6 +433,15 @@ def _backup_vault(sub: str, group: str, name: str, protected: list[str]) -> tupl
         for resource in protected
     ]
     return vault, instances
+
+
+def rotation_policy(key: str, *actions: tuple[str, dict[str, str]]) -> dict[str, Any]:
+    """A Key Vault key rotation policy (api-version 7.4); with no action, the default one a key
+    without its own policy answers with (notify 30 days before expiry)."""
+    lifetime = [{"trigger": trigger, "action": {"type": kind}} for kind, trigger in actions] or [
+        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]
+    return {"id": f"{VAULT}/keys/{key}/rotationpolicy", "lifetimeActions": lifetime,
+            "attributes": {"expiryTime": "P2Y", "created": 1735689600, "updated": 1735689600}}
 
 
 def practice_tenant() -> Tenant:
@@ -521,14 +567,33 @@ def practice_tenant() -> Tenant:
                          locks=[{"id": f"/subscriptions/{MAIN}/resourceGroups/rg-phi/providers/Microsoft.Authorization/locks/keep",
                                  "name": "keep", "type": "Microsoft.Authorization/locks", "properties": {"level": "CanNotDelete", "notes": ""}}],
                          policy_assignments=[_policy_assignment(MAIN, "allowed-locations", ["francecentral", "uksouth"])],
+                         # An alert switched off, one nobody hears, one that sees only failed writes.
+                         activity_log_alerts=[
+                             activity_log_alert(MAIN, "storage-changes-off", STORAGE_WRITE, enabled=False),
+                             activity_log_alert(MAIN, "storage-changes-quiet", STORAGE_WRITE, action_groups=[]),
+                             activity_log_alert(MAIN, "storage-write-failures", STORAGE_WRITE + [{"field": "status", "equals": "Failed"}]),
+                         ],
                          backup_vaults=[_backup_vault(MAIN, "rg-backup", "bv-martin", [secure["id"]])]),
             Subscription(LAB, "cabinet-martin-lab", [lab_account],
                          pricing={"pricingTier": "Standard", "subPlan": "DefenderForStorageV2", "extensions": [
                              {"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}]},
-                         policy_assignments=[_policy_assignment(LAB, "allowed-locations", ["France Central", "francesouth"])]),
+                         policy_assignments=[_policy_assignment(LAB, "allowed-locations", ["France Central", "francesouth"])],
+                         # The one that counts comes on the second page, spelled as the CLI leaves it.
+                         activity_log_alerts=[
+                             activity_log_alert(LAB, "policy-assignments", [
+                                 {"field": "category", "equals": "Administrative"},
+                                 {"field": "operationName", "equals": "Microsoft.Authorization/policyAssignments/write"}]),
+                             activity_log_alert(LAB, "storage-deletes", [
+                                 {"field": "category", "equals": "Administrative"},
+                                 {"field": "operationName", "equals": "Microsoft.Storage/storageAccounts/delete"}]),
+                             activity_log_alert(LAB, "storage-changes", [
+                                 {"field": "category", "equals": "administrative"},
+                                 {"field": "operationName", "equals": "microsoft.storage/storageaccounts/write"}]),
+                         ]),
             Subscription(CLOSED, "old-trial", state="Disabled"),
         ],
         forbidden=[f"{partly['id']}/blobServices", f"{partly['id']}/fileServices/default/shares"],
+        key_rotation_policies={"phi-key": rotation_policy("phi-key", ("Rotate", {"timeAfterCreate": "P1Y"}), ("Notify", {"timeBeforeExpiry": "P30D"}))},
     )
 
 
