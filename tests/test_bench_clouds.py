@@ -37,8 +37,8 @@ def test_the_tenants_mix_passes_and_failures_of_every_rule():
         for (_, rule), status in expected.items():
             seen[rule].add(status)
         constant = {rule for rule, statuses in seen.items() if len(statuses) == 1}
-        # Only what the cloud itself fixes, and what one project sets for all its buckets, is
+        # Only what the cloud itself fixes, and what one subscription or project sets for all, is
         # the same everywhere.
-        fixed = {"storage.encryption-at-rest", "azure.allowed-locations-policy", "storage.double-encryption",
+        fixed = {"storage.encryption-at-rest", "azure.allowed-locations-policy", "storage.access-change-alert", "storage.double-encryption",
                  "storage.https-only", "storage.min-tls-1-2"}
         assert constant <= fixed | set(PROJECT_VERDICTS) | set(BUCKET_VERDICTS_FROM_PROJECT), constant

@@ -33,6 +33,7 @@ def arm_tenant(plan: TenantPlan, now: dt.datetime) -> arm.Tenant:
         locks=[_lock(f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{LOCKED_GROUP}", "keep-phi")]
         + [_lock(a.id, "keep") for a, spec in zip(accounts, plan.accounts) if spec.account_lock],
         policy_assignments=[_allowed_locations()],
+        activity_log_alerts=[arm.activity_log_alert(SUBSCRIPTION, "storage-account-changes", arm.STORAGE_WRITE)],
         backup_vaults=[_vault([a.id for a, spec in zip(accounts, plan.accounts) if spec.backed_up])],
     )
     return arm.Tenant(subscriptions=[subscription], page_size=max(1000, len(accounts) + 1))

@@ -201,12 +201,17 @@ def _container(rng: random.Random, name: str) -> ContainerSpec:
 
 def expected_statuses(plan: TenantPlan) -> dict[tuple[str, str], str]:
     """(resource name, rule id) -> PASS, FAIL or NOT_APPLICABLE, for every account, container,
-    share and the subscription. The ARM server answers every read the rules need, so no rule
-    is expected to give ERROR."""
-    expected: dict[tuple[str, str], str] = {(SUBSCRIPTION_NAME, "azure.allowed-locations-policy"): "PASS"}
+    share and the subscription. The ARM server answers every read the rules need; the one
+    ERROR expected is storage.key-rotation on accounts with a Key Vault key, since the scan runs
+    with a static Resource Manager token, which cannot read Key Vault ("not visible")."""
+    expected: dict[tuple[str, str], str] = {
+        (SUBSCRIPTION_NAME, "azure.allowed-locations-policy"): "PASS",
+        (SUBSCRIPTION_NAME, "storage.access-change-alert"): "PASS",  # an alert on storageAccounts/write
+    }
     for account in plan.accounts:
         for rule, verdict in account_verdicts(account).items():
             expected[(account.name, rule)] = _status(verdict)
+        expected[(account.name, "storage.key-rotation")] = "ERROR" if account.key_vault else "NOT_APPLICABLE"
         for container in account.containers:
             for rule, verdict in container_verdicts(account, container).items():
                 expected[(f"{account.name}/{container.name}", rule)] = _status(verdict)
