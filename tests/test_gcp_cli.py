@@ -14,9 +14,11 @@ import pytest
 
 from tests.conftest import REPO, run_cli_process
 from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
+    ALERT_POLICIES_PATH,
     CMEK,
     DENIED_IAM_BUCKET,
     IAM_POLICY_PATH,
+    METRICS_PATH,
     PROJECT,
     TENANT_BUCKETS,
     GcsEmulator,
@@ -56,11 +58,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "storage.double-encryption": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
     "storage.key-rotation": {P: "PASS", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
     # the project itself (recorded: no organization-wide prevention, EU only, no uniform access
-    # requirement, an active HMAC key)
+    # requirement, an active HMAC key, an alert on bucket IAM changes that notifies no one)
     "gcp.org-policy-public-access-prevention": {PROJECT: "FAIL"},
     "gcp.org-policy-resource-locations": {PROJECT: "PASS"},
     "gcp.org-policy-uniform-bucket-access": {PROJECT: "FAIL"},
     "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
+    "storage.access-change-alert": {PROJECT: "FAIL"},
 }
 
 NOT_CHECKED_ON_GCS = (
@@ -132,10 +135,14 @@ def test_a_scan_gives_the_right_status_for_every_rule_and_bucket(cli, practice, 
     assert rotation["message"].startswith(f"{CMEK} rotates within 90 days (rotation period in days: 90, next rotation: 20"), rotation["message"]
     assert {"framework": "cis-gcp", "control": "1.10"} in rotation["compliance"]
     assert "gcloud kms keys update KEY" in rotation["remediation"]
+    alert = seen[("storage.access-change-alert", PROJECT)]
+    assert alert["message"].endswith("storage.setIamPermissions on gcs_bucket: bucket-iam-changes"), alert["message"]
+    assert {"framework": "cis-gcp", "control": "2.10"} in alert["compliance"]
+    assert "gcloud logging metrics create" in alert["remediation"]
 
 
 def test_the_scan_sends_no_mutating_request(cli, practice, config):
-    """GETs (Cloud Storage, Org Policy, Cloud KMS), and one POST: projects.getIamPolicy, a read whose options travel in a body (see
+    """GETs (Cloud Storage, Org Policy, Cloud KMS, Logging, Monitoring), and one POST: projects.getIamPolicy, a read whose options travel in a body (see
     test_gcp_emulator.test_the_scan_only_reads)."""
     practice.clear()
     cli("scan", "--provider", "gcp", "--config", str(config), "--format", "json")
@@ -143,7 +150,7 @@ def test_the_scan_sends_no_mutating_request(cli, practice, config):
     posts = [(r.path, json.loads(r.body)) for r in practice.requests if r.method != "GET"]
     assert posts == [(IAM_POLICY_PATH, {"options": {"requestedPolicyVersion": 3}})]
     gets = {r.path.split("?")[0] for r in practice.requests if r.method == "GET"}
-    assert key_path(CMEK) in gets, "Cloud KMS is read too"
+    assert {key_path(CMEK), METRICS_PATH, ALERT_POLICIES_PATH} <= gets, "Cloud KMS, Logging and Monitoring are read too"
 
 
 def test_collect_then_evaluate_offline_gives_the_same_statuses(cli, practice, config, tmp_path):

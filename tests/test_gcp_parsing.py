@@ -1,5 +1,5 @@
 """The GCP adapter's interpretation of JSON API values: locations, IAM members, errors, Cloud
-KMS key rotation."""
+KMS key rotation, log filters and alert policies."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from cloudaudit.errors import ScanCannotRun
+from cloudaudit.providers.gcp.alerts import alerts_on, iam_change_metrics, watches_iam_changes
 from cloudaudit.providers.gcp.errors import describe, fatal_for_scan
 from cloudaudit.providers.gcp.iam import parse_member, public_acl_entities, read_policy
 from cloudaudit.providers.gcp.kms import crypto_key_name, key_rotation
@@ -375,3 +376,79 @@ def test_crypto_key_names():
     assert crypto_key_name(f"{KEY}/cryptoKeyVersions/3") == KEY
     assert crypto_key_name("projects/p/locations/eu/keyRings/r") is None
     assert crypto_key_name("arn:aws:kms:eu-west-3:1:key/k") is None
+
+
+# -- log-based metrics and alert policies ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+        "resource.type=gcs_bucket AND protoPayload.methodName=\"storage.setIamPermissions\"",
+        "protoPayload.methodName = 'storage.setIamPermissions'\n   AND   resource.type = 'gcs_bucket'",
+        '(resource.type="gcs_bucket") AND (protoPayload.methodName="storage.setIamPermissions")',
+        'resource.type="gcs_bucket"\nprotoPayload.methodName="storage.setIamPermissions"',
+        'resource.type:"gcs_bucket" AND protoPayload.methodName:"storage.setIamPermissions"',
+        f'logName="projects/{PROJECT}/logs/cloudaudit.googleapis.com%2Factivity" AND resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+    ],
+)
+def test_filters_that_count_every_bucket_iam_change(query):
+    assert watches_iam_changes(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'resource.type="gcs_bucket"',
+        'protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" OR protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND NOT protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND -protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" and protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions" AND protoPayload.authenticationInfo.principalEmail!="ci@cabinet-martin.fr"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions" AND severity="ERROR"',
+        'resource.type="gce_instance" AND protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.objects.get"',
+        f'logName="projects/{PROJECT}/logs/cloudaudit.googleapis.com%2Fdata_access" AND resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+        "",
+    ],
+)
+def test_filters_that_miss_some_bucket_iam_changes(query):
+    assert not watches_iam_changes(query)
+
+
+def test_only_enabled_project_wide_metrics_count():
+    iam = 'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"'
+    found = iam_change_metrics([
+        {"name": "a", "filter": iam},
+        {"name": "b", "filter": iam, "disabled": True},
+        {"name": "c", "filter": iam, "bucketName": f"projects/{PROJECT}/locations/global/buckets/_Default"},
+        {"name": "d", "filter": iam, "metricDescriptor": {"type": "logging.googleapis.com/user/d"}},
+        {"name": "e"},
+    ])
+    assert found == {"logging.googleapis.com/user/a": "a", "logging.googleapis.com/user/d": "d"}
+
+
+def _policy(**fields):
+    base = {
+        "enabled": True,
+        "notificationChannels": [f"projects/{PROJECT}/notificationChannels/1"],
+        "conditions": [{"conditionThreshold": {"filter": "metric.type=\"logging.googleapis.com/user/a\" AND resource.type=\"global\""}}],
+    }
+    return {**base, **fields}
+
+
+@pytest.mark.parametrize(
+    "policy, alerts",
+    [
+        (_policy(), True),
+        (_policy(enabled=False), False),
+        ({k: v for k, v in _policy().items() if k != "enabled"}, False),
+        (_policy(notificationChannels=[]), False),
+        (_policy(conditions=[{"conditionThreshold": {"filter": "metric.type='logging.googleapis.com/user/b'"}}]), False),
+        (_policy(conditions=[{"conditionAbsent": {"filter": "metric.type=\"logging.googleapis.com/user/a\""}}]), False),
+        (_policy(conditions=[{"conditionThreshold": {"filter": "resource.type = 'global' AND metric.type = 'logging.googleapis.com/user/a'"}}]), True),
+    ],
+)
+def test_an_alert_policy_counts_when_enabled_with_a_channel_and_a_threshold_on_the_metric(policy, alerts):
+    assert alerts_on(policy, ["logging.googleapis.com/user/a"]) is alerts

@@ -1,8 +1,9 @@
 """What no emulator holds, from JSON API responses shaped like real Cloud Storage's (locked
 retention, soft delete, custom and predefined dual-regions, conditional IAM bindings, legacy
 ACLs, paging), Resource Manager's (a refused project IAM policy), Org Policy's (effective
-policies), the HMAC key listing's and Cloud KMS's (key rotation), served over HTTP to the real
-client and google-auth session and read by the same adapter code."""
+policies), the HMAC key listing's, Cloud KMS's (key rotation), Logging's (log-based metrics)
+and Monitoring's (alert policies), served over HTTP to the real client and google-auth session
+and read by the same adapter code."""
 
 from __future__ import annotations
 
@@ -19,12 +20,18 @@ from cloudaudit.inventory import Inventory
 from cloudaudit.engine.ruleset import ParamOverrides
 from cloudaudit.vocabulary import vocabulary
 from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
+    ALERT_POLICIES_PATH,
+    CHANNEL,
     HMAC_PATH,
+    IAM_CHANGES_FILTER,
     IAM_POLICY_PATH,
+    METRICS_PATH,
     PROJECT,
     PROJECT_NUMBER,
     QUARTER,
     SYNC_ACCOUNT,
+    alert_policies,
+    alert_policy,
     crypto_key,
     effective_policy,
     forbidden,
@@ -32,6 +39,8 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     hmac_key,
     hmac_keys,
     key_path,
+    log_metric,
+    metrics,
     permission_denied,
     policy_path,
     replay,
@@ -190,6 +199,21 @@ ROUTES: dict[str, tuple[int, Any]] = {
     f"{HMAC_PATH}?pageToken=CgpwYWdlLXR3bw==": (200, hmac_keys(
         hmac_key("GOOG1EXAMPLEPAGETWO000000000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2025-11-30T17:45:12.331Z"),
     )),
+    # Log-based metrics and alert policies, each over two pages: the metric of bucket IAM
+    # changes (written with single quotes and spread over lines) and its alert are on page two.
+    METRICS_PATH: (200, metrics(
+        log_metric("errors", 'severity>=ERROR'),
+        log_metric("bucket-iam-draft", IAM_CHANGES_FILTER, disabled=True),
+        next_page="bWV0cmljcy0y",
+    )),
+    f"{METRICS_PATH}?pageToken=bWV0cmljcy0y": (200, metrics(
+        log_metric("gcs/iam-changes", "protoPayload.methodName = 'storage.setIamPermissions'\n  AND resource.type = 'gcs_bucket'"),
+    )),
+    ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Errors", "errors", number=1), next_page="YWxlcnRzLTI=")),
+    f"{ALERT_POLICIES_PATH}?pageToken=YWxlcnRzLTI=": (200, alert_policies(
+        alert_policy("Draft alert", "gcs/iam-changes", enabled=False, number=2),
+        alert_policy("Bucket IAM changed", "gcs/iam-changes", number=3),
+    )),
 }
 
 
@@ -231,6 +255,11 @@ def test_the_project_from_recorded_organization_policies_and_two_pages_of_hmac_k
         (f"scanner@{PROJECT}.iam.gserviceaccount.com", False), (SYNC_ACCOUNT, True),
     ]
     assert result.api_calls["storage.projects.hmacKeys.list"] == 2
+    assert project.properties["logging"] == {"policy_change_alerts": True}
+    assert project.raw["iam_change_metrics"] == ["gcs/iam-changes"]
+    assert project.raw["iam_change_alert_policies"] == ["Bucket IAM changed"]
+    assert result.api_calls["logging.projects.metrics.list"] == 2
+    assert result.api_calls["monitoring.projects.alertPolicies.list"] == 2
 
 
 def test_a_refused_project_iam_policy_is_error_on_every_bucket_and_nothing_else(inventory):
@@ -345,6 +374,7 @@ EXPECTED = {
         "dossiers-medicaux": "PASS", "dossiers-copie": "PASS", "radiologie": "FAIL", "archives": "FAIL",
         "factures": "ERROR", "imagerie": "NOT_APPLICABLE",
     },
+    "storage.access-change-alert": {PROJECT: "PASS"},
 }
 
 
@@ -366,3 +396,77 @@ def test_rule_messages_name_the_key_and_its_period(inventory):
     assert YEARLY_KEY in messages[("storage.key-rotation", "archives")]
     assert "rotation period in days: not set, next rotation: not set" in messages[("storage.key-rotation", "radiologie")]
     assert "cloudkms.cryptoKeys.get" in messages[("storage.key-rotation", "factures")]
+    assert "Bucket IAM changed" in messages[("storage.access-change-alert", PROJECT)]
+
+
+# -- alerts on bucket IAM changes, one project at a time -------------------------------------------
+
+WATCHED = metrics(log_metric("bucket-iam-changes", IAM_CHANGES_FILTER))
+ALERTED = alert_policies(alert_policy("Bucket IAM changed", "bucket-iam-changes"))
+ALERT_CASES = {
+    "a metric and an alert that notifies": ({METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, ALERTED)}, True),
+    "a metric and no alert policy": ({METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, {})}, False),
+    "a metric and a disabled alert": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Off", "bucket-iam-changes", enabled=False)))},
+        False,
+    ),
+    "a metric and an alert with no channel": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Silent", "bucket-iam-changes", channels=())))},
+        False,
+    ),
+    "an alert on another metric": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Other", "errors")))},
+        False,
+    ),
+    "a metric that counts fewer changes": (
+        {METRICS_PATH: (200, metrics(log_metric("m", IAM_CHANGES_FILTER + ' AND protoPayload.authenticationInfo.principalEmail!="ci@x.fr"')))},
+        False,
+    ),
+    "no metric at all": ({METRICS_PATH: (200, {})}, False),
+}
+
+
+def alert_facts(routes, google_env):
+    server = replay(routes).start()
+    try:
+        google_env.setenv("STORAGE_EMULATOR_HOST", server.url)
+        plan = CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})})
+        result = GcpProvider({"projects": [PROJECT]}, 2).collect(plan, Progress())
+    finally:
+        server.stop()
+    (project,) = result.resources
+    return project, result, [r.path for r in server.requests]
+
+
+@pytest.mark.parametrize("case", ALERT_CASES)
+def test_an_alert_on_bucket_iam_changes_needs_a_metric_and_an_enabled_alert_that_notifies(case, google_env):
+    routes, expected = ALERT_CASES[case]
+    project, result, paths = alert_facts(routes, google_env)
+    assert project.errors == {}
+    assert project.properties == {"logging": {"policy_change_alerts": expected}}
+    status = build_report(Inventory(resources=[project]), prepare_rules()).findings
+    (finding,) = [f for f in status if f.rule.id == "storage.access-change-alert"]
+    assert finding.status is (Status.PASS if expected else Status.FAIL)
+    if project.raw["iam_change_metrics"]:
+        assert paths == [METRICS_PATH, ALERT_POLICIES_PATH]
+    else:
+        assert paths == [METRICS_PATH], "no metric: no alert policy to look for"
+        assert finding.message.endswith("storage.setIamPermissions on gcs_bucket: none"), finding.message
+
+
+def test_a_refused_logging_api_is_error_naming_the_call(google_env):
+    refused = {METRICS_PATH: permission_denied("logging.logMetrics.list", f"projects/{PROJECT}")}
+    project, result, paths = alert_facts(refused, google_env)
+    assert project.errors["logging.policy_change_alerts"] == (
+        "logging.projects.metrics.list: HTTP 403 IAM_PERMISSION_DENIED: "
+        f"Permission 'logging.logMetrics.list' denied on resource 'projects/{PROJECT}' (or it may not exist)."
+    )
+    (finding,) = [f for f in build_report(Inventory(resources=[project]), prepare_rules()).findings if f.rule.id == "storage.access-change-alert"]
+    assert finding.status is Status.ERROR
+    assert "logging.projects.metrics.list: HTTP 403" in finding.message
+
+
+def test_a_refused_monitoring_api_is_error_too(google_env):
+    refused = {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: permission_denied("monitoring.alertPolicies.list", f"projects/{PROJECT}")}
+    project, _, _ = alert_facts(refused, google_env)
+    assert project.errors["logging.policy_change_alerts"].startswith("monitoring.projects.alertPolicies.list: HTTP 403 IAM_PERMISSION_DENIED")
