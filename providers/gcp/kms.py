@@ -24,9 +24,8 @@ from cloudaudit.providers.gcp.session import GcsSession
 from cloudaudit.redact import one_line
 
 KEY_CALL = "cloudkms.projects.locations.keyRings.cryptoKeys.get"
-MAX_ROTATION_DAYS = 90
+MAX_ROTATION = dt.timedelta(days=90)
 """CIS GCP 1.10: rotated within a period of 90 days (7776000 s)."""
-SECONDS_PER_DAY = 86400
 
 _KEY_NAME = re.compile(r"^(projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+)(/cryptoKeyVersions/[^/]+)?$")
 _DURATION = re.compile(r"^(\d+)(\.\d{1,9})?s$")
@@ -43,7 +42,7 @@ class KeyRotation:
     next_rotation: str | None
     """nextRotationTime as the API wrote it; None when no rotation is scheduled."""
     within_limit: bool
-    """A period of at most MAX_ROTATION_DAYS and a next rotation at most that far away."""
+    """A period of at most MAX_ROTATION and a next rotation at most that far away."""
 
 
 def crypto_key_name(key_id: str) -> str | None:
@@ -57,24 +56,18 @@ def key_rotation(key: Mapping[str, Any], now: dt.datetime) -> KeyRotation:
     """The rotation of a CryptoKey document; ValueError for a period or time that is not one."""
     period = key.get("rotationPeriod")
     written = key.get("nextRotationTime")
-    seconds = _seconds(period) if period is not None else None
+    every = _duration(period) if period is not None else None
     next_time = _timestamp(written) if written is not None else None
-    limit = MAX_ROTATION_DAYS * SECONDS_PER_DAY
-    within = (
-        seconds is not None
-        and seconds <= limit
-        and next_time is not None
-        and next_time <= now + dt.timedelta(seconds=limit)
-    )
-    days = math.ceil(seconds / SECONDS_PER_DAY) if seconds is not None else None
+    within = every is not None and every <= MAX_ROTATION and next_time is not None and next_time <= now + MAX_ROTATION
+    days = math.ceil(every / dt.timedelta(days=1)) if every is not None else None
     return KeyRotation(days, written if next_time else None, within)
 
 
-def _seconds(value: Any) -> float:
+def _duration(value: Any) -> dt.timedelta:
     match = _DURATION.match(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f"rotationPeriod {value!r} is not a duration")
-    return int(match.group(1)) + float(match.group(2) or 0)
+    return dt.timedelta(seconds=int(match.group(1)) + float(match.group(2) or 0))
 
 
 def _timestamp(value: Any) -> dt.datetime:
