@@ -14,8 +14,11 @@ import pytest
 
 from tests.conftest import REPO, run_cli_process
 from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
+    ALERT_POLICIES_PATH,
+    CMEK,
     DENIED_IAM_BUCKET,
     IAM_POLICY_PATH,
+    METRICS_PATH,
     PROJECT,
     TENANT_BUCKETS,
     GcsEmulator,
@@ -25,6 +28,7 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     gcs,
     gcs_emulator,
     google_env,
+    key_path,
     project_apis,
     replay,
 )
@@ -52,16 +56,18 @@ EXPECTED: dict[str, dict[str, str]] = {
     "gcp.retention-policy-locked": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.lifecycle": {P: "PASS", U: "FAIL", E: "FAIL", L: "FAIL"},
     "storage.double-encryption": {P: "NOT_APPLICABLE", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
+    "storage.key-rotation": {P: "PASS", U: "NOT_APPLICABLE", E: "NOT_APPLICABLE", L: "NOT_APPLICABLE"},
     # the project itself (recorded: no organization-wide prevention, EU only, no uniform access
-    # requirement, an active HMAC key)
+    # requirement, an active HMAC key, an alert on bucket IAM changes that notifies no one)
     "gcp.org-policy-public-access-prevention": {PROJECT: "FAIL"},
     "gcp.org-policy-resource-locations": {PROJECT: "PASS"},
     "gcp.org-policy-uniform-bucket-access": {PROJECT: "FAIL"},
     "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
+    "storage.access-change-alert": {PROJECT: "FAIL"},
 }
 
 NOT_CHECKED_ON_GCS = (
-    "storage.backup-coverage", "storage.key-rotation", "storage.audit-log-immutable",
+    "storage.backup-coverage", "storage.audit-log-immutable",
     "storage.sensitive-data-discovery", "storage.threat-detection", "storage.private-network-only",
     "storage.no-cross-account-access",
 )
@@ -125,16 +131,26 @@ def test_a_scan_gives_the_right_status_for_every_rule_and_bucket(cli, practice, 
     assert "storage.secureHttpTransport" in https["message"]
     audit = seen[("storage.object-audit-logging", "phi-paris")]
     assert {"framework": "cis-gcp", "control": "2.1"} in audit["compliance"]
+    rotation = seen[("storage.key-rotation", "phi-paris")]
+    assert rotation["message"].startswith(f"{CMEK} rotates within 90 days (rotation period in days: 90, next rotation: 20"), rotation["message"]
+    assert {"framework": "cis-gcp", "control": "1.10"} in rotation["compliance"]
+    assert "gcloud kms keys update KEY" in rotation["remediation"]
+    alert = seen[("storage.access-change-alert", PROJECT)]
+    assert alert["message"].endswith("storage.setIamPermissions on gcs_bucket: bucket-iam-changes"), alert["message"]
+    assert {"framework": "cis-gcp", "control": "2.10"} in alert["compliance"]
+    assert "gcloud logging metrics create" in alert["remediation"]
 
 
 def test_the_scan_sends_no_mutating_request(cli, practice, config):
-    """GETs, and one POST: projects.getIamPolicy, a read whose options travel in a body (see
+    """GETs (Cloud Storage, Org Policy, Cloud KMS, Logging, Monitoring), and one POST: projects.getIamPolicy, a read whose options travel in a body (see
     test_gcp_emulator.test_the_scan_only_reads)."""
     practice.clear()
     cli("scan", "--provider", "gcp", "--config", str(config), "--format", "json")
     assert practice.requests, "the scan went nowhere"
     posts = [(r.path, json.loads(r.body)) for r in practice.requests if r.method != "GET"]
     assert posts == [(IAM_POLICY_PATH, {"options": {"requestedPolicyVersion": 3}})]
+    gets = {r.path.split("?")[0] for r in practice.requests if r.method == "GET"}
+    assert {key_path(CMEK), METRICS_PATH, ALERT_POLICIES_PATH} <= gets, "Cloud KMS, Logging and Monitoring are read too"
 
 
 def test_collect_then_evaluate_offline_gives_the_same_statuses(cli, practice, config, tmp_path):

@@ -38,7 +38,10 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     forbidden,
     gcs,
     gcs_emulator,
+    ALERT_POLICIES_PATH,
+    METRICS_PATH,
     google_env,
+    key_path,
     policy_path,
     project_apis,
 )
@@ -114,7 +117,12 @@ def test_every_bucket_is_collected_as_a_gs_resource_of_its_project(tenant):
 def test_a_bucket_with_every_protection(tenant):
     p = by_name(collect())["phi-paris"].properties
     assert p["location"] == {"region": "europe-west9", "type": "region", "data_regions": ["europe-west9"], "replica_regions": []}
-    assert p["encryption"] == {"at_rest": True, "algorithm": "cloud-kms", "key_id": CMEK, "key_managed_by": "customer"}
+    next_rotation = p["encryption"].pop("key_next_rotation")
+    assert p["encryption"] == {
+        "at_rest": True, "algorithm": "cloud-kms", "key_id": CMEK, "key_managed_by": "customer",
+        "key_rotation": True, "key_rotation_days": 90,
+    }
+    assert next_rotation == PRACTICE_PROJECT[key_path(CMEK)][1]["nextRotationTime"]
     assert p["public_access"]["acls_disabled"] is True
     assert p["public_access"]["prevention"] == "enforced"
     assert p["public_access"]["blocked"] is True
@@ -172,13 +180,13 @@ def test_every_path_the_adapter_sets_is_in_the_vocabulary(tenant):
 
 
 READ_PATHS = (
-    "/storage/v1/b", f"/storage/v1/projects/{PROJECT}/hmacKeys",
+    "/storage/v1/b", f"/storage/v1/projects/{PROJECT}/hmacKeys", key_path(CMEK), METRICS_PATH, ALERT_POLICIES_PATH,
 )
 
 
 def test_the_scan_only_reads(tenant):
-    """Every request is a GET of a listing, an IAM policy, an ACL or an effective organization
-    policy, except one POST: Resource Manager's projects.getIamPolicy, a read that takes its
+    """Every request is a GET of a listing, an IAM policy, an ACL, an effective organization
+    policy, a Cloud KMS key, the log-based metrics or the alert policies, except one POST: Resource Manager's projects.getIamPolicy, a read that takes its
     options in a body. Its body asks for a policy version and carries no policy (setIamPolicy,
     the write, sends {"policy": ...}), and its path names getIamPolicy."""
     collect()
@@ -225,7 +233,10 @@ def test_project_settings_are_read_once_per_project_and_shared_by_its_buckets(te
     assert calls["cloudresourcemanager.projects.getIamPolicy"] == 1
     assert calls["orgpolicy.projects.policies.getEffectivePolicy"] == 4
     assert calls["storage.projects.hmacKeys.list"] == 1
+    assert calls["logging.projects.metrics.list"] == 1
+    assert calls["monitoring.projects.alertPolicies.list"] == 1
     assert calls["storage.buckets.getIamPolicy"] == len(TENANT_BUCKETS)
+    assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.get"] == 1, "only phi-paris has a default key"
     policies = [r.path for r in tenant.requests if r.path.endswith(":getEffectivePolicy")]
     assert sorted(policies) == sorted(set(policies)), "each constraint read once"
 
@@ -329,15 +340,37 @@ def test_the_project_apis_follow_their_endpoint_variables(gcs, google_env):
     other = RecordingProxy(0, respond=project_apis()).start()
     google_env.setenv("CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT", other.url)
     google_env.setenv("CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT", other.url + "/")
+    for api in ("KMS", "LOGGING", "MONITORING"):
+        google_env.setenv(f"CLOUDAUDIT_GCP_{api}_ENDPOINT", other.url)
     try:
         with serving(gcs, google_env) as proxy:
             collect()
     finally:
         other.stop()
-    assert {r.path.split("?")[0] for r in other.requests} == {IAM_POLICY_PATH} | {
+    assert {r.path.split("?")[0] for r in other.requests} == {IAM_POLICY_PATH, key_path(CMEK), METRICS_PATH, ALERT_POLICIES_PATH} | {
         policy_path(c) for c in ("storage.publicAccessPrevention", "gcp.resourceLocations", "storage.uniformBucketLevelAccess", "storage.secureHttpTransport")
     }
-    assert not [r for r in proxy.requests if r.path.startswith(("/v1/", "/v2/"))]
+    assert not [r for r in proxy.requests if r.path.startswith(("/v1/", "/v2/", "/v3/"))]
+
+
+def test_a_key_rotation_rule_alone_reads_the_listing_and_the_one_key(tenant):
+    plan = CollectionPlan({"storage.bucket": frozenset({"encryption.key_managed_by", "encryption.key_rotation"})})
+    result = collect(plan)
+    assert dict(result.api_calls) == {"storage.buckets.list": 1, "cloudkms.projects.locations.keyRings.cryptoKeys.get": 1}
+    assert [r.path for r in tenant.requests][1:] == [key_path(CMEK)]
+    buckets = by_name(result)
+    assert buckets["phi-paris"].properties["encryption"]["key_rotation"] is True
+    assert buckets["public-us"].properties["encryption"]["key_rotation"] is None, "a Google-managed key: nothing to read"
+
+
+def test_an_alert_rule_alone_reads_the_metrics_and_the_alert_policies(tenant):
+    plan = CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})})
+    result = collect(plan)
+    assert dict(result.api_calls) == {"logging.projects.metrics.list": 1, "monitoring.projects.alertPolicies.list": 1}
+    assert [r.path for r in tenant.requests] == [METRICS_PATH, ALERT_POLICIES_PATH]
+    project = project_of(result)
+    assert project.properties == {"logging": {"policy_change_alerts": False}}, "the alert policy has no channel"
+    assert project.raw == {"iam_change_metrics": ["bucket-iam-changes"], "iam_change_alert_policies": []}
 
 
 def test_acls_are_read_only_where_uniform_access_is_off(tenant):

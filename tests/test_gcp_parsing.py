@@ -1,6 +1,9 @@
-"""The GCP adapter's interpretation of JSON API values: locations, IAM members, errors."""
+"""The GCP adapter's interpretation of JSON API values: locations, IAM members, errors, Cloud
+KMS key rotation, log filters and alert policies."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import google.api_core.exceptions as api_exceptions
 import google.auth.exceptions as auth_exceptions
@@ -8,8 +11,10 @@ import pytest
 import requests
 
 from cloudaudit.errors import ScanCannotRun
+from cloudaudit.providers.gcp.alerts import alerts_on, iam_change_metrics, watches_iam_changes
 from cloudaudit.providers.gcp.errors import describe, fatal_for_scan
 from cloudaudit.providers.gcp.iam import parse_member, public_acl_entities, read_policy
+from cloudaudit.providers.gcp.kms import crypto_key_name, key_rotation
 from cloudaudit.providers.gcp.locations import UnknownDualRegion, kind_of, placement
 
 PROJECT, NUMBER = "cabinet-martin", "123456789012"
@@ -280,10 +285,23 @@ def test_endpoint_variables(monkeypatch):
     from cloudaudit.errors import InputError
     from cloudaudit.providers.gcp.session import api_endpoints
 
-    for name in ("CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT", "CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    assert api_endpoints(None).resource_manager == "https://cloudresourcemanager.googleapis.com"
-    assert api_endpoints(None).org_policy == "https://orgpolicy.googleapis.com"
+    for api in ("RESOURCEMANAGER", "ORGPOLICY", "KMS", "LOGGING", "MONITORING"):
+        monkeypatch.delenv(f"CLOUDAUDIT_GCP_{api}_ENDPOINT", raising=False)
+    google = api_endpoints(None)
+    assert google.resource_manager == "https://cloudresourcemanager.googleapis.com"
+    assert google.org_policy == "https://orgpolicy.googleapis.com"
+    assert (google.kms, google.logging, google.monitoring) == (
+        "https://cloudkms.googleapis.com", "https://logging.googleapis.com", "https://monitoring.googleapis.com"
+    )
+    emulated = api_endpoints("http://127.0.0.1:9023/")
+    assert {emulated.kms, emulated.logging, emulated.monitoring} == {"http://127.0.0.1:9023"}
+    monkeypatch.setenv("CLOUDAUDIT_GCP_KMS_ENDPOINT", "https://cloudkms.eu.rep.googleapis.com")
+    monkeypatch.setenv("CLOUDAUDIT_GCP_LOGGING_ENDPOINT", "http://127.0.0.1:9100/")
+    monkeypatch.setenv("CLOUDAUDIT_GCP_MONITORING_ENDPOINT", "https://monitoring-psc.p.googleapis.com")
+    custom = api_endpoints(None)
+    assert (custom.kms, custom.logging, custom.monitoring) == (
+        "https://cloudkms.eu.rep.googleapis.com", "http://127.0.0.1:9100", "https://monitoring-psc.p.googleapis.com"
+    )
     assert api_endpoints("http://127.0.0.1:9023/").org_policy == "http://127.0.0.1:9023", "the emulator answers for every API"
     monkeypatch.setenv("CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT", "https://orgpolicy-psc.p.googleapis.com/")
     assert api_endpoints(None).org_policy == "https://orgpolicy-psc.p.googleapis.com"
@@ -317,5 +335,120 @@ def test_a_bucket_that_enforces_prevention_needs_no_organization_policy():
     config = SimpleNamespace(public_access_prevention="enforced", uniform_bucket_level_access_enabled=True)
     bucket = SimpleNamespace(name="phi", iam_configuration=config, project_number=None)
     plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: "public_access.blocked" in paths)
-    facts = plan.run(BucketContext(bucket, PROJECT, None, NoReads()))
+    facts = plan.run(BucketContext(bucket, PROJECT, None, NoReads(), None))
     assert facts.get("public_access.blocked") is True
+
+
+# -- Cloud KMS key rotation ----------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+KEY = f"projects/{PROJECT}/locations/europe-west9/keyRings/phi/cryptoKeys/buckets"
+
+
+@pytest.mark.parametrize(
+    "period, next_time, days, within",
+    [
+        ("7776000s", "2027-01-15T00:00:00.123456789Z", 90, True),
+        ("2592000s", "2026-12-02T08:00:00Z", 30, True),
+        ("7776000s", "2027-03-15T00:00:00Z", 90, False),  # next rotation more than 90 days away
+        ("7776000.5s", "2027-01-15T00:00:00Z", 91, False),  # half a second over
+        ("31536000s", "2027-01-15T00:00:00Z", 365, False),
+        (None, None, None, False),
+        ("7776000s", None, 90, False),  # a period but no rotation scheduled
+        ("7776000s", "2026-11-30T00:00:00+00:00", 90, True),  # overdue: KMS rotates now
+    ],
+)
+def test_key_rotation_within_90_days(period, next_time, days, within):
+    key = {"name": KEY, **({"rotationPeriod": period} if period else {}), **({"nextRotationTime": next_time} if next_time else {})}
+    rotation = key_rotation(key, NOW)
+    assert (rotation.period_days, rotation.within_limit) == (days, within)
+    assert rotation.next_rotation == next_time
+
+
+@pytest.mark.parametrize("key", [{"rotationPeriod": "90d"}, {"rotationPeriod": 7776000}, {"rotationPeriod": "7776000s", "nextRotationTime": "soon"}])
+def test_a_rotation_that_is_not_a_duration_or_time_is_refused(key):
+    with pytest.raises(ValueError):
+        key_rotation(key, NOW)
+
+
+def test_crypto_key_names():
+    assert crypto_key_name(KEY) == KEY
+    assert crypto_key_name(f"{KEY}/cryptoKeyVersions/3") == KEY
+    assert crypto_key_name("projects/p/locations/eu/keyRings/r") is None
+    assert crypto_key_name("arn:aws:kms:eu-west-3:1:key/k") is None
+
+
+# -- log-based metrics and alert policies ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+        "resource.type=gcs_bucket AND protoPayload.methodName=\"storage.setIamPermissions\"",
+        "protoPayload.methodName = 'storage.setIamPermissions'\n   AND   resource.type = 'gcs_bucket'",
+        '(resource.type="gcs_bucket") AND (protoPayload.methodName="storage.setIamPermissions")',
+        'resource.type="gcs_bucket"\nprotoPayload.methodName="storage.setIamPermissions"',
+        'resource.type:"gcs_bucket" AND protoPayload.methodName:"storage.setIamPermissions"',
+        f'logName="projects/{PROJECT}/logs/cloudaudit.googleapis.com%2Factivity" AND resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+    ],
+)
+def test_filters_that_count_every_bucket_iam_change(query):
+    assert watches_iam_changes(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'resource.type="gcs_bucket"',
+        'protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" OR protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND NOT protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND -protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" and protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions" AND protoPayload.authenticationInfo.principalEmail!="ci@cabinet-martin.fr"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions" AND severity="ERROR"',
+        'resource.type="gce_instance" AND protoPayload.methodName="storage.setIamPermissions"',
+        'resource.type="gcs_bucket" AND protoPayload.methodName="storage.objects.get"',
+        f'logName="projects/{PROJECT}/logs/cloudaudit.googleapis.com%2Fdata_access" AND resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"',
+        "",
+    ],
+)
+def test_filters_that_miss_some_bucket_iam_changes(query):
+    assert not watches_iam_changes(query)
+
+
+def test_only_enabled_project_wide_metrics_count():
+    iam = 'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"'
+    found = iam_change_metrics([
+        {"name": "a", "filter": iam},
+        {"name": "b", "filter": iam, "disabled": True},
+        {"name": "c", "filter": iam, "bucketName": f"projects/{PROJECT}/locations/global/buckets/_Default"},
+        {"name": "d", "filter": iam, "metricDescriptor": {"type": "logging.googleapis.com/user/d"}},
+        {"name": "e"},
+    ])
+    assert found == {"logging.googleapis.com/user/a": "a", "logging.googleapis.com/user/d": "d"}
+
+
+def _policy(**fields):
+    base = {
+        "enabled": True,
+        "notificationChannels": [f"projects/{PROJECT}/notificationChannels/1"],
+        "conditions": [{"conditionThreshold": {"filter": "metric.type=\"logging.googleapis.com/user/a\" AND resource.type=\"global\""}}],
+    }
+    return {**base, **fields}
+
+
+@pytest.mark.parametrize(
+    "policy, alerts",
+    [
+        (_policy(), True),
+        (_policy(enabled=False), False),
+        ({k: v for k, v in _policy().items() if k != "enabled"}, False),
+        (_policy(notificationChannels=[]), False),
+        (_policy(conditions=[{"conditionThreshold": {"filter": "metric.type='logging.googleapis.com/user/b'"}}]), False),
+        (_policy(conditions=[{"conditionAbsent": {"filter": "metric.type=\"logging.googleapis.com/user/a\""}}]), False),
+        (_policy(conditions=[{"conditionThreshold": {"filter": "resource.type = 'global' AND metric.type = 'logging.googleapis.com/user/a'"}}]), True),
+    ],
+)
+def test_an_alert_policy_counts_when_enabled_with_a_channel_and_a_threshold_on_the_metric(policy, alerts):
+    assert alerts_on(policy, ["logging.googleapis.com/user/a"]) is alerts

@@ -1,8 +1,9 @@
 """What no emulator holds, from JSON API responses shaped like real Cloud Storage's (locked
 retention, soft delete, custom and predefined dual-regions, conditional IAM bindings, legacy
 ACLs, paging), Resource Manager's (a refused project IAM policy), Org Policy's (effective
-policies) and the HMAC key listing's, served over HTTP to the real client and google-auth
-session and read by the same adapter code."""
+policies), the HMAC key listing's, Cloud KMS's (key rotation), Logging's (log-based metrics)
+and Monitoring's (alert policies), served over HTTP to the real client and google-auth session
+and read by the same adapter code."""
 
 from __future__ import annotations
 
@@ -19,16 +20,27 @@ from cloudaudit.inventory import Inventory
 from cloudaudit.engine.ruleset import ParamOverrides
 from cloudaudit.vocabulary import vocabulary
 from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
+    ALERT_POLICIES_PATH,
+    CHANNEL,
     HMAC_PATH,
+    IAM_CHANGES_FILTER,
     IAM_POLICY_PATH,
+    METRICS_PATH,
     PROJECT,
     PROJECT_NUMBER,
+    QUARTER,
     SYNC_ACCOUNT,
+    alert_policies,
+    alert_policy,
+    crypto_key,
     effective_policy,
     forbidden,
     google_env,
     hmac_key,
     hmac_keys,
+    key_path,
+    log_metric,
+    metrics,
     permission_denied,
     policy_path,
     replay,
@@ -66,13 +78,23 @@ def bucket(name: str, **fields: Any) -> dict[str, Any]:
     return base
 
 
+def kms_key(name: str, location: str = "europe-west9") -> str:
+    return f"projects/{PROJECT}/locations/{location}/keyRings/phi/cryptoKeys/{name}"
+
+
+RECORDS_KEY = kms_key("records", "europe-west3")
+"""Rotated every 90 days; the default key of two buckets, read once."""
+UNROTATED_KEY = kms_key("radiologie")
+YEARLY_KEY = kms_key("archives")
+DENIED_KEY = kms_key("factures")
+
 RECORDS = bucket(
     "dossiers-medicaux",
     location="EUROPE-WEST3",
     retentionPolicy={"retentionPeriod": "315360000", "effectiveTime": "2025-03-04T09:20:01.337Z", "isLocked": True},
     softDeletePolicy={"retentionDurationSeconds": "7776000", "effectiveTime": "2025-03-04T09:12:44.017Z"},
     objectRetention={"mode": "Enabled"},
-    encryption={"defaultKmsKeyName": f"projects/{PROJECT}/locations/europe-west3/keyRings/phi/cryptoKeys/records"},
+    encryption={"defaultKmsKeyName": RECORDS_KEY},
     versioning={"enabled": True},
     logging={"logBucket": "cabinet-logs", "logObjectPrefix": "dossiers-medicaux"},
     lifecycle={"rule": [
@@ -103,6 +125,11 @@ LEGACY = bucket(
 )
 del LEGACY["softDeletePolicy"]  # a bucket from before soft delete existed has no policy
 DENIED = bucket("compta", location="EU", locationType="multi-region")
+RECORDS_COPY = bucket("dossiers-copie", location="EUROPE-WEST3", encryption={"defaultKmsKeyName": RECORDS_KEY})
+UNROTATED = bucket("radiologie", encryption={"defaultKmsKeyName": UNROTATED_KEY})
+YEARLY = bucket("archives", encryption={"defaultKmsKeyName": YEARLY_KEY})
+KEY_DENIED = bucket("factures", encryption={"defaultKmsKeyName": DENIED_KEY})
+KEYED = ("dossiers-copie", "radiologie", "archives", "factures")
 
 
 def policy(name: str, bindings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -123,7 +150,9 @@ def acl(name: str, kind: str, entries: list[tuple[str, str]]) -> dict[str, Any]:
 
 ROUTES: dict[str, tuple[int, Any]] = {
     f"{LIST}?project={PROJECT}": (200, {"kind": "storage#buckets", "nextPageToken": "CgRub3Jk", "items": [RECORDS, CUSTOM_DUAL, NAM4]}),
-    f"{LIST}?project={PROJECT}&pageToken=CgRub3Jk": (200, {"kind": "storage#buckets", "items": [MYSTERY, LEGACY, DENIED]}),
+    f"{LIST}?project={PROJECT}&pageToken=CgRub3Jk": (200, {"kind": "storage#buckets", "items": [
+        MYSTERY, LEGACY, DENIED, RECORDS_COPY, UNROTATED, YEARLY, KEY_DENIED,
+    ]}),
     f"{LIST}/dossiers-medicaux/iam": (200, policy("dossiers-medicaux", [
         OWNERS,
         READERS,
@@ -147,6 +176,12 @@ ROUTES: dict[str, tuple[int, Any]] = {
         (f"project-owners-{PROJECT_NUMBER}", "OWNER"), ("allUsers", "READER"),
     ])),
     f"{LIST}/compta/iam": forbidden("storage.buckets.getIamPolicy", "compta"),
+    **{f"{LIST}/{name}/iam": (200, policy(name, [OWNERS])) for name in KEYED},
+    # Cloud KMS: a 90-day rotation, none, a yearly one, and a key the scanner may not read.
+    key_path(RECORDS_KEY): (200, crypto_key(RECORDS_KEY, QUARTER, 12)),
+    key_path(UNROTATED_KEY): (200, crypto_key(UNROTATED_KEY)),
+    key_path(YEARLY_KEY): (200, crypto_key(YEARLY_KEY, "31536000s", 200)),
+    key_path(DENIED_KEY): permission_denied("cloudkms.cryptoKeys.get", DENIED_KEY),
     # The project: its IAM policy refused, public access prevention and uniform access enforced
     # from above, Europe allowed but London and Zurich denied, no HTTPS-only policy, and HMAC
     # keys over two pages.
@@ -163,6 +198,21 @@ ROUTES: dict[str, tuple[int, Any]] = {
     )),
     f"{HMAC_PATH}?pageToken=CgpwYWdlLXR3bw==": (200, hmac_keys(
         hmac_key("GOOG1EXAMPLEPAGETWO000000000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2025-11-30T17:45:12.331Z"),
+    )),
+    # Log-based metrics and alert policies, each over two pages: the metric of bucket IAM
+    # changes (written with single quotes and spread over lines) and its alert are on page two.
+    METRICS_PATH: (200, metrics(
+        log_metric("errors", 'severity>=ERROR'),
+        log_metric("bucket-iam-draft", IAM_CHANGES_FILTER, disabled=True),
+        next_page="bWV0cmljcy0y",
+    )),
+    f"{METRICS_PATH}?pageToken=bWV0cmljcy0y": (200, metrics(
+        log_metric("gcs/iam-changes", "protoPayload.methodName = 'storage.setIamPermissions'\n  AND resource.type = 'gcs_bucket'"),
+    )),
+    ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Errors", "errors", number=1), next_page="YWxlcnRzLTI=")),
+    f"{ALERT_POLICIES_PATH}?pageToken=YWxlcnRzLTI=": (200, alert_policies(
+        alert_policy("Draft alert", "gcs/iam-changes", enabled=False, number=2),
+        alert_policy("Bucket IAM changed", "gcs/iam-changes", number=3),
     )),
 }
 
@@ -183,7 +233,10 @@ def inventory(recorded, google_env):
 
 def test_both_pages_of_the_listing_are_read(inventory):
     resources, result = inventory
-    assert sorted(resources) == ["cabinet-martin", "compta", "dossiers-medicaux", "future-dual", "imagerie", "old-website", "us-backup"]
+    assert sorted(resources) == [
+        "archives", "cabinet-martin", "compta", "dossiers-copie", "dossiers-medicaux", "factures", "future-dual",
+        "imagerie", "old-website", "radiologie", "us-backup",
+    ]
     assert result.api_calls["storage.buckets.list"] == 2
     assert result.issues == []
 
@@ -202,6 +255,11 @@ def test_the_project_from_recorded_organization_policies_and_two_pages_of_hmac_k
         (f"scanner@{PROJECT}.iam.gserviceaccount.com", False), (SYNC_ACCOUNT, True),
     ]
     assert result.api_calls["storage.projects.hmacKeys.list"] == 2
+    assert project.properties["logging"] == {"policy_change_alerts": True}
+    assert project.raw["iam_change_metrics"] == ["gcs/iam-changes"]
+    assert project.raw["iam_change_alert_policies"] == ["Bucket IAM changed"]
+    assert result.api_calls["logging.projects.metrics.list"] == 2
+    assert result.api_calls["monitoring.projects.alertPolicies.list"] == 2
 
 
 def test_a_refused_project_iam_policy_is_error_on_every_bucket_and_nothing_else(inventory):
@@ -215,6 +273,28 @@ def test_a_refused_project_iam_policy_is_error_on_every_bucket_and_nothing_else(
             "Permission 'resourcemanager.projects.getIamPolicy' denied on resource 'projects/cabinet-martin'"
         ), reason
     assert set(resources["dossiers-medicaux"].errors) == AUDIT_PATHS
+
+
+def test_the_rotation_of_each_default_key_read_once(inventory):
+    resources, result = inventory
+    encryption = {name: resources[name].properties.get("encryption", {}) for name in ("dossiers-medicaux", "dossiers-copie", "radiologie", "archives")}
+    assert {name: (e["key_rotation"], e["key_rotation_days"]) for name, e in encryption.items()} == {
+        "dossiers-medicaux": (True, 90), "dossiers-copie": (True, 90), "radiologie": (False, None), "archives": (False, 365),
+    }
+    assert encryption["radiologie"]["key_next_rotation"] is None
+    assert encryption["dossiers-medicaux"]["key_next_rotation"] == ROUTES[key_path(RECORDS_KEY)][1]["nextRotationTime"]
+    assert result.api_calls["cloudkms.projects.locations.keyRings.cryptoKeys.get"] == 4, "four keys, five buckets"
+    assert resources["imagerie"].properties["encryption"]["key_rotation"] is None, "Google-managed"
+
+
+def test_a_denied_key_read_makes_only_its_rotation_unreadable(inventory):
+    factures = inventory[0]["factures"]
+    assert set(factures.errors) - AUDIT_PATHS == {"encryption.key_rotation", "encryption.key_rotation_days", "encryption.key_next_rotation"}
+    assert factures.errors["encryption.key_rotation"] == (
+        "cloudkms.projects.locations.keyRings.cryptoKeys.get: HTTP 403 IAM_PERMISSION_DENIED: "
+        f"Permission 'cloudkms.cryptoKeys.get' denied on resource '{DENIED_KEY}' (or it may not exist)."
+    )
+    assert factures.properties["encryption"]["key_managed_by"] == "customer"
 
 
 def test_an_inherited_bucket_under_an_enforced_organization_policy_is_blocked(inventory):
@@ -290,6 +370,11 @@ EXPECTED = {
     "gcp.org-policy-uniform-bucket-access": {PROJECT: "PASS"},
     "gcp.org-policy-resource-locations": {PROJECT: "FAIL"},
     "gcp.no-active-hmac-keys": {PROJECT: "FAIL"},
+    "storage.key-rotation": {
+        "dossiers-medicaux": "PASS", "dossiers-copie": "PASS", "radiologie": "FAIL", "archives": "FAIL",
+        "factures": "ERROR", "imagerie": "NOT_APPLICABLE",
+    },
+    "storage.access-change-alert": {PROJECT: "PASS"},
 }
 
 
@@ -301,3 +386,87 @@ def test_rules_judge_the_recorded_buckets(inventory):
     for rule_id, expected in EXPECTED.items():
         for name, status in expected.items():
             assert seen[(rule_id, name)] is Status(status), (rule_id, name)
+
+
+def test_rule_messages_name_the_key_and_its_period(inventory):
+    resources, _ = inventory
+    report = build_report(Inventory(resources=list(resources.values())), prepare_rules())
+    messages = {(f.rule.id, f.resource.name): f.message for f in report.findings}
+    assert "rotation period in days: 365," in messages[("storage.key-rotation", "archives")]
+    assert YEARLY_KEY in messages[("storage.key-rotation", "archives")]
+    assert "rotation period in days: not set, next rotation: not set" in messages[("storage.key-rotation", "radiologie")]
+    assert "cloudkms.cryptoKeys.get" in messages[("storage.key-rotation", "factures")]
+    assert "Bucket IAM changed" in messages[("storage.access-change-alert", PROJECT)]
+
+
+# -- alerts on bucket IAM changes, one project at a time -------------------------------------------
+
+WATCHED = metrics(log_metric("bucket-iam-changes", IAM_CHANGES_FILTER))
+ALERTED = alert_policies(alert_policy("Bucket IAM changed", "bucket-iam-changes"))
+ALERT_CASES = {
+    "a metric and an alert that notifies": ({METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, ALERTED)}, True),
+    "a metric and no alert policy": ({METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, {})}, False),
+    "a metric and a disabled alert": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Off", "bucket-iam-changes", enabled=False)))},
+        False,
+    ),
+    "a metric and an alert with no channel": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Silent", "bucket-iam-changes", channels=())))},
+        False,
+    ),
+    "an alert on another metric": (
+        {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Other", "errors")))},
+        False,
+    ),
+    "a metric that counts fewer changes": (
+        {METRICS_PATH: (200, metrics(log_metric("m", IAM_CHANGES_FILTER + ' AND protoPayload.authenticationInfo.principalEmail!="ci@x.fr"')))},
+        False,
+    ),
+    "no metric at all": ({METRICS_PATH: (200, {})}, False),
+}
+
+
+def alert_facts(routes, google_env):
+    server = replay(routes).start()
+    try:
+        google_env.setenv("STORAGE_EMULATOR_HOST", server.url)
+        plan = CollectionPlan({"cloud.account": frozenset({"logging.policy_change_alerts"})})
+        result = GcpProvider({"projects": [PROJECT]}, 2).collect(plan, Progress())
+    finally:
+        server.stop()
+    (project,) = result.resources
+    return project, result, [r.path for r in server.requests]
+
+
+@pytest.mark.parametrize("case", ALERT_CASES)
+def test_an_alert_on_bucket_iam_changes_needs_a_metric_and_an_enabled_alert_that_notifies(case, google_env):
+    routes, expected = ALERT_CASES[case]
+    project, result, paths = alert_facts(routes, google_env)
+    assert project.errors == {}
+    assert project.properties == {"logging": {"policy_change_alerts": expected}}
+    status = build_report(Inventory(resources=[project]), prepare_rules()).findings
+    (finding,) = [f for f in status if f.rule.id == "storage.access-change-alert"]
+    assert finding.status is (Status.PASS if expected else Status.FAIL)
+    if project.raw["iam_change_metrics"]:
+        assert paths == [METRICS_PATH, ALERT_POLICIES_PATH]
+    else:
+        assert paths == [METRICS_PATH], "no metric: no alert policy to look for"
+        assert finding.message.endswith("storage.setIamPermissions on gcs_bucket: none"), finding.message
+
+
+def test_a_refused_logging_api_is_error_naming_the_call(google_env):
+    refused = {METRICS_PATH: permission_denied("logging.logMetrics.list", f"projects/{PROJECT}")}
+    project, result, paths = alert_facts(refused, google_env)
+    assert project.errors["logging.policy_change_alerts"] == (
+        "logging.projects.metrics.list: HTTP 403 IAM_PERMISSION_DENIED: "
+        f"Permission 'logging.logMetrics.list' denied on resource 'projects/{PROJECT}' (or it may not exist)."
+    )
+    (finding,) = [f for f in build_report(Inventory(resources=[project]), prepare_rules()).findings if f.rule.id == "storage.access-change-alert"]
+    assert finding.status is Status.ERROR
+    assert "logging.projects.metrics.list: HTTP 403" in finding.message
+
+
+def test_a_refused_monitoring_api_is_error_too(google_env):
+    refused = {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: permission_denied("monitoring.alertPolicies.list", f"projects/{PROJECT}")}
+    project, _, _ = alert_facts(refused, google_env)
+    assert project.errors["logging.policy_change_alerts"].startswith("monitoring.projects.alertPolicies.list: HTTP 403 IAM_PERMISSION_DENIED")

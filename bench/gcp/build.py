@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from bench.gcp.tenant import DAY, PARTNER, PROJECT, SOFT_DELETE, BucketSpec, TenantPlan
+from bench.gcp.tenant import DAY, PARTNER, PROJECT, SOFT_DELETE, BucketSpec, TenantPlan, key_name
 from tests.support.gcs_emulator import GcsEmulator, storage_client
 
 
@@ -32,7 +32,7 @@ def _build(client: Any, spec: BucketSpec) -> int:
     if spec.prevention_enforced:
         bucket.iam_configuration.public_access_prevention = "enforced"
     if spec.cmek:
-        bucket.default_kms_key_name = f"projects/{PROJECT}/locations/europe-west9/keyRings/phi/cryptoKeys/{spec.name}"
+        bucket.default_kms_key_name = key_name(spec)
     bucket.versioning_enabled = spec.versioning
     if spec.retention_days:
         bucket.retention_period = spec.retention_days * DAY

@@ -1,5 +1,6 @@
 """The benchmark project's own settings, which the emulator does not serve: its Data Access
-audit configuration, its effective organization policies and its HMAC keys. The bench server
+audit configuration, its effective organization policies, its HMAC keys, the buckets' Cloud
+KMS keys, and its log-based metric and alert policy on bucket IAM changes. The bench server
 answers those requests from the documents below (the shapes of the tests' recordings) and
 forwards the rest to the emulator; the statuses they imply are derived here."""
 
@@ -7,14 +8,21 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from bench.gcp.tenant import PROJECT
+from bench.gcp.tenant import PROJECT, BucketSpec, TenantPlan, key_name
 from tests.support.gcs_emulator import (
+    IAM_CHANGES_FILTER,
+    QUARTER,
+    alert_policies,
+    alert_policy,
     audit_config,
+    crypto_key,
     effective_policy,
     hmac_key,
     hmac_keys,
-    project_iam_policy,
+    log_metric,
+    metrics,
     project_apis,
+    project_iam_policy,
 )
 from tests.support.http_proxy import Responder
 
@@ -36,16 +44,20 @@ ROUTES: Mapping[str, tuple[int, Any]] = {
     f"/storage/v1/projects/{PROJECT}/hmacKeys": (200, hmac_keys(
         hmac_key("GOOG1EBENCHACTIVEKEY00000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2024-01-15T08:30:00.000Z"),
     )),
+    f"/v2/projects/{PROJECT}/metrics": (200, metrics(log_metric("bucket-iam-changes", IAM_CHANGES_FILTER))),
+    f"/v3/projects/{PROJECT}/alertPolicies": (200, alert_policies(alert_policy("Bucket IAM changed", "bucket-iam-changes"))),
 }
 """Object reads and writes logged; no organization-wide public access prevention (so a bucket
 is blocked only when it enforces prevention itself) and no uniform access requirement; new
-resources kept to the EU; plain HTTP refused; one active HMAC key."""
+resources kept to the EU; plain HTTP refused; one active HMAC key; an alert policy with a
+notification channel on a log-based metric of bucket IAM changes."""
 
 PROJECT_VERDICTS: Mapping[str, bool] = {
     "gcp.org-policy-public-access-prevention": False,
     "gcp.org-policy-uniform-bucket-access": False,
     "gcp.org-policy-resource-locations": True,
     "gcp.no-active-hmac-keys": False,
+    "storage.access-change-alert": True,
 }
 """The project's own rules (resource name: the project id)."""
 
@@ -56,5 +68,21 @@ BUCKET_VERDICTS_FROM_PROJECT: Mapping[str, bool] = {
 """What every bucket inherits from the project's settings above."""
 
 
-def project_responder() -> Responder:
-    return project_apis(ROUTES)
+def key_rotates(bucket: BucketSpec) -> bool:
+    """Two customer keys in three rotate every 90 days; the others never rotate."""
+    return int(bucket.name.rsplit("-", 1)[1]) % 3 != 0
+
+
+def key_routes(plan: TenantPlan) -> dict[str, tuple[int, Any]]:
+    """cryptoKeys.get of each bucket's default key (one key per customer-keyed bucket)."""
+    routes = {}
+    for bucket in plan.buckets:
+        if bucket.cmek:
+            name = key_name(bucket)
+            answer = crypto_key(name, QUARTER, 30) if key_rotates(bucket) else crypto_key(name)
+            routes[f"/v1/{name}"] = (200, answer)
+    return routes
+
+
+def project_responder(plan: TenantPlan) -> Responder:
+    return project_apis({**ROUTES, **key_routes(plan)})

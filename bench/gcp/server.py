@@ -35,10 +35,11 @@ def main() -> None:
     emulator._server._storage._write_config_to_file = lambda: None  # see the module docstring
     try:
         started = time.perf_counter()
-        calls = build_tenant(plan_tenant(args.buckets, args.seed), emulator)
+        plan = plan_tenant(args.buckets, args.seed)
+        calls = build_tenant(plan, emulator)
         # The project's own APIs (Resource Manager, Org Policy, HMAC keys) are answered in front
         # of the emulator, which has none of them; the scan reaches them through this port.
-        front = RecordingProxy(upstream_port=emulator.port, respond=project_responder())
+        front = RecordingProxy(upstream_port=emulator.port, respond=project_responder(plan))
         front.start()
         try:
             report_and_serve({"port": front.port, "build_seconds": round(time.perf_counter() - started, 3), "build_calls": calls})

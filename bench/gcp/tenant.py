@@ -55,6 +55,11 @@ class BucketSpec:
         return LOCATIONS[self.location][0]
 
 
+def key_name(bucket: "BucketSpec") -> str:
+    """The bucket's default Cloud KMS key (customer-keyed buckets only)."""
+    return f"projects/{PROJECT}/locations/europe-west9/keyRings/phi/cryptoKeys/{bucket.name}"
+
+
 @dataclass(frozen=True)
 class TenantPlan:
     buckets: tuple[BucketSpec, ...]
@@ -93,12 +98,13 @@ def expected_statuses(plan: TenantPlan) -> dict[tuple[str, str], str]:
     """(bucket name or project id, rule id) -> PASS, FAIL or NOT_APPLICABLE. The emulator, and
     the bench server for the project's own APIs, serve every fact these rules read, so none is
     expected to give ERROR."""
-    from bench.gcp.project import BUCKET_VERDICTS_FROM_PROJECT, PROJECT_VERDICTS
+    from bench.gcp.project import BUCKET_VERDICTS_FROM_PROJECT, PROJECT_VERDICTS, key_rotates
 
     expected = {(PROJECT, rule): _status(verdict) for rule, verdict in PROJECT_VERDICTS.items()}
     for bucket in plan.buckets:
         for rule, verdict in {**bucket_verdicts(bucket), **BUCKET_VERDICTS_FROM_PROJECT}.items():
             expected[(bucket.name, rule)] = _status(verdict)
+        expected[(bucket.name, "storage.key-rotation")] = _status(key_rotates(bucket) if bucket.cmek else None)
     return expected
 
 

@@ -319,7 +319,9 @@ def _compile_template(text: str, where: str, ctx: CompileContext) -> _Template:
         except PathSyntaxError as exc:
             ctx.problem(where, f"placeholder {{{name}}}: {exc}")
         else:
-            if path.root == "properties" and any(
+            # A message may name a fact of one of the rule's types only (a per-cloud message of
+            # a rule on buckets and accounts); a name no type has is a typo.
+            if path.root == "properties" and all(
                 ctx.vocabulary.spec(t, name) is None for t in ctx.resource_types
             ):
                 ctx.problem(where, f"placeholder {{{name}}} is not a property of {', '.join(ctx.resource_types)}")

@@ -4,7 +4,8 @@ Most settings arrive with the bucket listing (buckets.list returns every bucket'
 so their fetchers make no call of their own; only the IAM policy and, when uniform
 bucket-level access is off, the legacy ACLs need one request per bucket. A few facts are the
 project's (its audit configuration, its organization policies): read once per project and
-shared by its buckets (project.ProjectReads).
+shared by its buckets (project.ProjectReads). A default Cloud KMS key's rotation is read once
+per key and shared by every bucket that uses it (kms.KmsKeys).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 from cloudaudit.providers.gcp.calls import read
 from cloudaudit.providers.gcp.iam import public_acl_entities, read_policy
+from cloudaudit.providers.gcp.kms import KEY_CALL, KmsKeys
 from cloudaudit.providers.gcp.locations import (
     GEO_REDUNDANT_TYPES,
     Placement,
@@ -51,6 +53,8 @@ class BucketContext:
     session: GcsSession
     reads: ProjectReads
     """The project's shared reads (audit configuration, organization policies)."""
+    keys: KmsKeys
+    """The scan's shared Cloud KMS key reads."""
 
     @property
     def name(self) -> str:
@@ -110,6 +114,19 @@ def _encryption(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
         "encryption.algorithm": "cloud-kms" if key else "google-managed",
         "encryption.key_id": key,
         "encryption.key_managed_by": "customer" if key else "provider",
+    }
+
+
+def _key_rotation(ctx: BucketContext, facts: Facts) -> dict[str, Any]:
+    """A default Cloud KMS key must rotate within 90 days (CIS GCP 1.10); Google rotates the
+    keys it manages itself."""
+    if facts.get("encryption.key_managed_by") != "customer":
+        return {"encryption.key_rotation": None, "encryption.key_rotation_days": None, "encryption.key_next_rotation": None}
+    rotation = ctx.keys.rotation(facts.get("encryption.key_id"))
+    return {
+        "encryption.key_rotation": rotation.within_limit,
+        "encryption.key_rotation_days": rotation.period_days,
+        "encryption.key_next_rotation": rotation.next_rotation,
     }
 
 
@@ -252,6 +269,13 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         ("encryption.at_rest", "encryption.algorithm", "encryption.key_id", "encryption.key_managed_by"),
         _encryption,
         calls=_LISTED,
+    ),
+    Fetcher(
+        "key_rotation",
+        ("encryption.key_rotation", "encryption.key_rotation_days", "encryption.key_next_rotation"),
+        _key_rotation,
+        calls=(KEY_CALL,),
+        requires=("encryption",),
     ),
     Fetcher("access_config", ("public_access.acls_disabled", "public_access.prevention"), _access_config, calls=_LISTED),
     Fetcher(

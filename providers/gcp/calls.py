@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
 
 import google.api_core.exceptions as api_exceptions
 import google.auth.exceptions as auth_exceptions
@@ -61,6 +62,23 @@ def read_json(session: GcsSession, call: str, method: str, url: str, body: Any =
     if not isinstance(answer, dict):
         raise ReadFailure(one_line(f"{label}: the answer is not a JSON object"))
     return answer
+
+
+def read_json_pages(session: GcsSession, call: str, url: str, items: str) -> list[dict[str, Any]]:
+    """Every object under `items` of a paged JSON REST listing (Logging, Monitoring): one
+    counted read_json per page, following nextPageToken. A failed page fails the listing."""
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    token = None
+    while True:
+        page = read_json(session, call, "GET", f"{url}?{urlencode({'pageToken': token})}" if token else url)
+        found.extend(item for item in page.get(items) or () if isinstance(item, dict))
+        token = page.get("nextPageToken")
+        if not token or not isinstance(token, str):
+            return found
+        if token in seen:
+            raise ReadFailure(one_line(f"{call}: the listing repeats a page token"))
+        seen.add(token)
 
 
 def _failure(call: str, exc: BaseException) -> Exception:

@@ -11,8 +11,10 @@ selected rule needs it, and shared by the project resource and every bucket of t
   `projects.policies.getEffectivePolicy`, one GET each): public access prevention, resource
   locations, uniform bucket-level access, HTTPS only;
 
-and one fact is the project's own: its HMAC keys (`storage.projects.hmacKeys.list`, the keys'
-metadata only; no call returns a secret).
+and two facts are the project's own: its HMAC keys (`storage.projects.hmacKeys.list`, the
+keys' metadata only; no call returns a secret), and whether an alert fires on Cloud Storage
+IAM changes (Logging `projects.metrics.list`, then Monitoring `projects.alertPolicies.list`
+only when a metric counts those changes; alerts.py reads their documents).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 from urllib.parse import quote
 
 from cloudaudit.providers.facts import Facts, Fetcher, SharedReads
-from cloudaudit.providers.gcp.calls import read_json, read_pages
+from cloudaudit.providers.gcp.alerts import IamChangeAlerts, alerts_on, iam_change_metrics, policy_label
+from cloudaudit.providers.gcp.calls import read_json, read_json_pages, read_pages
 from cloudaudit.providers.gcp.locations import policy_regions
 from cloudaudit.providers.gcp.policies import StorageAudit, boolean_enforced, list_policy, storage_audit
 from cloudaudit.providers.gcp.session import GcsSession
@@ -31,6 +34,8 @@ from cloudaudit.providers.gcp.session import GcsSession
 IAM_POLICY_CALL = "cloudresourcemanager.projects.getIamPolicy"
 ORG_POLICY_CALL = "orgpolicy.projects.policies.getEffectivePolicy"
 HMAC_CALL = "storage.projects.hmacKeys.list"
+METRICS_CALL = "logging.projects.metrics.list"
+ALERT_POLICIES_CALL = "monitoring.projects.alertPolicies.list"
 IAM_POLICY_VERSION = 3
 
 PUBLIC_ACCESS_PREVENTION = "storage.publicAccessPrevention"
@@ -84,6 +89,19 @@ class ProjectReads:
     def enforced(self, constraint: str) -> bool:
         return boolean_enforced(self.effective_policy(constraint))
 
+    def iam_change_alerts(self) -> IamChangeAlerts:
+        """The log-based metrics that count Cloud Storage IAM changes, and the alert policies
+        that notify on them (read only when there is such a metric)."""
+        endpoints = self.session.endpoints
+        metrics = read_json_pages(self.session, METRICS_CALL, f"{endpoints.logging}/v2/projects/{self._name}/metrics", "metrics")
+        watched = iam_change_metrics(metrics)
+        if not watched:
+            return IamChangeAlerts((), ())
+        url = f"{endpoints.monitoring}/v3/projects/{self._name}/alertPolicies"
+        policies = read_json_pages(self.session, ALERT_POLICIES_CALL, url, "alertPolicies")
+        alerting = [policy_label(p) for p in policies if alerts_on(p, watched)]
+        return IamChangeAlerts(tuple(sorted(watched.values())), tuple(alerting))
+
 
 # -- the project's facts ---------------------------------------------------------------------
 
@@ -122,6 +140,15 @@ def _hmac_keys(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
     return {"identity.hmac_keys": keys, "identity.active_hmac_key_accounts": sorted(set(active))}
 
 
+def _policy_change_alerts(ctx: ProjectReads, facts: Facts) -> dict[str, Any]:
+    alerts = ctx.iam_change_alerts()
+    return {
+        "logging.policy_change_alerts": alerts.alerting,
+        "raw.iam_change_metrics": list(alerts.metrics),
+        "raw.iam_change_alert_policies": list(alerts.policies),
+    }
+
+
 _ORG_POLICY = (ORG_POLICY_CALL,)
 
 PROJECT_FETCHERS: tuple[Fetcher[ProjectReads], ...] = (
@@ -134,4 +161,10 @@ PROJECT_FETCHERS: tuple[Fetcher[ProjectReads], ...] = (
         calls=_ORG_POLICY,
     ),
     Fetcher("hmac_keys", ("identity.hmac_keys", "identity.active_hmac_key_accounts"), _hmac_keys, calls=(HMAC_CALL,)),
+    Fetcher(
+        "policy_change_alerts",
+        ("logging.policy_change_alerts", "raw.iam_change_metrics", "raw.iam_change_alert_policies"),
+        _policy_change_alerts,
+        calls=(METRICS_CALL, ALERT_POLICIES_CALL),
+    ),
 )

@@ -15,6 +15,7 @@ from cloudaudit.providers.gcp import OPTIONS
 from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, LIST_CALL, BucketContext
 from cloudaudit.providers.gcp.calls import READ_ERRORS
 from cloudaudit.providers.gcp.errors import describe, fatal_for_scan
+from cloudaudit.providers.gcp.kms import KmsKeys
 from cloudaudit.providers.gcp.locations import location_code
 from cloudaudit.providers.gcp.project import PROJECT_FETCHERS, ProjectReads
 from cloudaudit.providers.gcp.session import GcpIdentity, GcsSession, open_identity
@@ -36,12 +37,13 @@ class GcpProvider(Provider):
         result = CollectionResult(accounts=[AccountRef("gcp", p) for p in projects])
         project_plan = plan_fetchers(PROJECT_FETCHERS, lambda paths: plan.wants_any("cloud.account", paths))
         bucket_plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: plan.wants_any("storage.bucket", paths))
+        keys = KmsKeys(session)
         for project in projects:
             reads = ProjectReads(project, session)
             if plan.wants_type("cloud.account"):
                 result.resources.append(_project_resource(reads, project_plan.run(reads)))
             if plan.wants_type("storage.bucket"):
-                result.resources.extend(self._buckets(reads, bucket_plan, result, progress))
+                result.resources.extend(self._buckets(reads, keys, bucket_plan, result, progress))
         result.api_calls.update(session.calls)
         return result
 
@@ -65,6 +67,7 @@ class GcpProvider(Provider):
     def _buckets(
         self,
         reads: ProjectReads,
+        keys: KmsKeys,
         fetch_plan: FetchPlan[BucketContext],
         result: CollectionResult,
         progress: Progress,
@@ -77,7 +80,7 @@ class GcpProvider(Provider):
             return []
 
         def collect_one(bucket: Any) -> Resource | CollectionIssue:
-            ctx = BucketContext(bucket, project, session, reads)
+            ctx = BucketContext(bucket, project, session, reads, keys)
             try:
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ScanCannotRun:

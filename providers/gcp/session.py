@@ -1,5 +1,6 @@
 """Credentials, one shared Cloud Storage client and one authorised HTTP session per scan (for
-the Resource Manager and Organization Policy APIs), with retries and call counting."""
+the Resource Manager, Organization Policy, Cloud KMS, Logging and Monitoring APIs), with
+retries and call counting."""
 
 from __future__ import annotations
 
@@ -29,8 +30,14 @@ from cloudaudit.redact import one_line
 EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
 RESOURCE_MANAGER_ENV = "CLOUDAUDIT_GCP_RESOURCEMANAGER_ENDPOINT"
 ORG_POLICY_ENV = "CLOUDAUDIT_GCP_ORGPOLICY_ENDPOINT"
+KMS_ENV = "CLOUDAUDIT_GCP_KMS_ENDPOINT"
+LOGGING_ENV = "CLOUDAUDIT_GCP_LOGGING_ENDPOINT"
+MONITORING_ENV = "CLOUDAUDIT_GCP_MONITORING_ENDPOINT"
 RESOURCE_MANAGER_ENDPOINT = "https://cloudresourcemanager.googleapis.com"
 ORG_POLICY_ENDPOINT = "https://orgpolicy.googleapis.com"
+KMS_ENDPOINT = "https://cloudkms.googleapis.com"
+LOGGING_ENDPOINT = "https://logging.googleapis.com"
+MONITORING_ENDPOINT = "https://monitoring.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 """getIamPolicy and the ACL reads accept no narrower scope; the scan itself only reads."""
 RETRY_DEADLINE_SECONDS = 60.0
@@ -89,20 +96,30 @@ def _environment_project() -> str | None:
 
 @dataclass(frozen=True)
 class ApiEndpoints:
-    """Where the project-level reads go (scheme and host, no trailing slash)."""
+    """Where the JSON REST reads go (scheme and host, no trailing slash)."""
 
     resource_manager: str
     org_policy: str
+    kms: str
+    """Cloud KMS: the buckets' default keys."""
+    logging: str
+    """Cloud Logging: the project's log-based metrics."""
+    monitoring: str
+    """Cloud Monitoring: the project's alert policies."""
 
 
 def api_endpoints(emulator: str | None) -> ApiEndpoints:
     """Google's endpoints, or those the environment names. With STORAGE_EMULATOR_HOST set and
-    no endpoint of their own, both APIs go to the emulator too: anonymous credentials never
+    no endpoint of their own, these APIs go to the emulator too: anonymous credentials never
     reach Google, and a test server can answer every Google API on one port."""
     fallback = emulator.rstrip("/") if emulator else None
+    anonymous = emulator is not None
     return ApiEndpoints(
-        _endpoint(RESOURCE_MANAGER_ENV, fallback or RESOURCE_MANAGER_ENDPOINT, emulator is not None),
-        _endpoint(ORG_POLICY_ENV, fallback or ORG_POLICY_ENDPOINT, emulator is not None),
+        _endpoint(RESOURCE_MANAGER_ENV, fallback or RESOURCE_MANAGER_ENDPOINT, anonymous),
+        _endpoint(ORG_POLICY_ENV, fallback or ORG_POLICY_ENDPOINT, anonymous),
+        _endpoint(KMS_ENV, fallback or KMS_ENDPOINT, anonymous),
+        _endpoint(LOGGING_ENV, fallback or LOGGING_ENDPOINT, anonymous),
+        _endpoint(MONITORING_ENV, fallback or MONITORING_ENDPOINT, anonymous),
     )
 
 

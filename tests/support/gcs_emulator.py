@@ -8,13 +8,15 @@ placement, a locked retention policy - is written into the emulator's bucket rec
 documents shaped like the real API's, for what no emulator holds.
 
 No emulator holds a project's HMAC keys, its IAM policy's audit configuration (Resource
-Manager) or its organization policies (Org Policy v2) either: `project_apis` answers those
-from recorded documents, in front of the emulator (the adapter sends Resource Manager and Org
-Policy requests to STORAGE_EMULATOR_HOST when no endpoint of their own is set).
+Manager), its organization policies (Org Policy v2), its Cloud KMS keys, its log-based metrics
+(Logging) or its alert policies (Monitoring) either: `project_apis` answers those from
+recorded documents, in front of the emulator (the adapter sends those APIs' requests to
+STORAGE_EMULATOR_HOST when no endpoint of their own is set).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import warnings
 from typing import Any, Iterator, Mapping
@@ -181,6 +183,109 @@ def hmac_keys(*keys: dict[str, Any], next_page: str | None = None) -> dict[str, 
     return document
 
 
+# -- Cloud KMS keys, log-based metrics and alert policies ---------------------------------------
+
+METRICS_PATH = f"/v2/projects/{PROJECT}/metrics"
+ALERT_POLICIES_PATH = f"/v3/projects/{PROJECT}/alertPolicies"
+IAM_CHANGES_FILTER = 'resource.type="gcs_bucket" AND protoPayload.methodName="storage.setIamPermissions"'
+"""The filter CIS GCP 2.10 gives, as gcloud and the console write it."""
+QUARTER = "7776000s"
+CMEK = f"projects/{PROJECT}/locations/europe-west9/keyRings/phi/cryptoKeys/buckets"
+"""The default key of the practice's phi-paris bucket."""
+
+
+def key_path(key: str) -> str:
+    return f"/v1/{key}"
+
+
+def days_from_now(days: int) -> str:
+    """An RFC 3339 time as KMS writes it (nanoseconds, Z), `days` from now."""
+    moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "123456789Z"
+
+
+def crypto_key(name: str, rotation_period: str | None = None, next_rotation_days: int | None = None) -> dict[str, Any]:
+    """A cryptoKeys.get answer (Cloud KMS v1 CryptoKey) for a symmetric key."""
+    document: dict[str, Any] = {
+        "name": name,
+        "primary": {"name": f"{name}/cryptoKeyVersions/1", "state": "ENABLED", "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
+        "purpose": "ENCRYPT_DECRYPT",
+        "createTime": "2025-03-04T09:00:12.345678901Z",
+        "versionTemplate": {"protectionLevel": "SOFTWARE", "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
+        "destroyScheduledDuration": "2592000s",
+    }
+    if rotation_period:
+        document["rotationPeriod"] = rotation_period
+    if next_rotation_days is not None:
+        document["nextRotationTime"] = days_from_now(next_rotation_days)
+    return document
+
+
+def log_metric(name: str, query: str, **fields: Any) -> dict[str, Any]:
+    """A LogMetric as projects.metrics.list returns it."""
+    return {
+        "name": name,
+        "description": "",
+        "filter": query,
+        "metricDescriptor": {
+            "name": f"projects/{PROJECT}/metricDescriptors/logging.googleapis.com/user/{name}",
+            "metricKind": "DELTA",
+            "valueType": "INT64",
+            "unit": "1",
+            "type": f"logging.googleapis.com/user/{name}",
+        },
+        "createTime": "2025-04-01T08:00:00.000000000Z",
+        "updateTime": "2025-04-01T08:00:00.000000000Z",
+        **fields,
+    }
+
+
+def metrics(*items: dict[str, Any], next_page: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"metrics": list(items)} if items else {}
+    if next_page:
+        document["nextPageToken"] = next_page
+    return document
+
+
+CHANNEL = f"projects/{PROJECT}/notificationChannels/5120398745873452150"
+
+
+def alert_policy(
+    display: str, metric: str, enabled: bool = True, channels: tuple[str, ...] = (CHANNEL,), number: int = 1
+) -> dict[str, Any]:
+    """An AlertPolicy as projects.alertPolicies.list returns it: one threshold condition on the
+    user-defined metric `metric`."""
+    document: dict[str, Any] = {
+        "name": f"projects/{PROJECT}/alertPolicies/1032847{number:05d}",
+        "displayName": display,
+        "combiner": "OR",
+        "conditions": [{
+            "name": f"projects/{PROJECT}/alertPolicies/1032847{number:05d}/conditions/1",
+            "displayName": f"logging/user/{metric}",
+            "conditionThreshold": {
+                "filter": f'resource.type = "gcs_bucket" AND metric.type = "logging.googleapis.com/user/{metric}"',
+                "comparison": "COMPARISON_GT",
+                "thresholdValue": 0,
+                "duration": "0s",
+                "aggregations": [{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_COUNT"}],
+                "trigger": {"count": 1},
+            },
+        }],
+        "enabled": enabled,
+        "creationRecord": {"mutateTime": "2025-04-01T08:05:00.000000000Z", "mutatedBy": "dr.martin@cabinet-martin.fr"},
+    }
+    if channels:
+        document["notificationChannels"] = list(channels)
+    return document
+
+
+def alert_policies(*items: dict[str, Any], next_page: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"alertPolicies": list(items), "totalSize": len(items)} if items else {}
+    if next_page:
+        document["nextPageToken"] = next_page
+    return document
+
+
 PRACTICE_PROJECT: dict[str, tuple[int, Any]] = {
     # Data Access logs for Cloud Storage, the backup account exempted from DATA_READ.
     IAM_POLICY_PATH: (200, project_iam_policy(
@@ -195,10 +300,14 @@ PRACTICE_PROJECT: dict[str, tuple[int, Any]] = {
         hmac_key("GOOG1EXAMPLEACTIVEKEY0000000000000000000000000000000000", SYNC_ACCOUNT, "ACTIVE", "2024-01-15T08:30:00.000Z"),
         hmac_key("GOOG1EXAMPLEINACTIVEKEY00000000000000000000000000000000", BACKUP_ACCOUNT, "INACTIVE", "2023-06-01T10:00:00.000Z"),
     )),
+    key_path(CMEK): (200, crypto_key(CMEK, QUARTER, 41)),
+    METRICS_PATH: (200, metrics(log_metric("bucket-iam-changes", IAM_CHANGES_FILTER))),
+    ALERT_POLICIES_PATH: (200, alert_policies(alert_policy("Bucket IAM changed", "bucket-iam-changes", channels=()))),
 }
 """The practice's project: object reads and writes logged (one exemption), no organization-wide
 public access prevention, new resources kept to the EU, no uniform access requirement, HTTPS
-only, and one active HMAC key of a sync job."""
+only, one active HMAC key of a sync job, the buckets' Cloud KMS key rotated every 90 days, and
+a log-based metric of bucket IAM changes whose alert policy notifies no one (no channel)."""
 
 ORG_POLICY_DENIED = {
     policy_path(constraint): permission_denied("orgpolicy.policies.get", f"projects/{PROJECT}/policies/{constraint}")
@@ -270,7 +379,6 @@ def storage_client(url: str) -> Any:
 
 # -- a practice's project with known settings ----------------------------------------------
 
-CMEK = f"projects/{PROJECT}/locations/europe-west9/keyRings/phi/cryptoKeys/buckets"
 DAY = 86400
 DENIED_IAM_BUCKET = "scans-london"
 TENANT_BUCKETS = ("phi-paris", "public-us", "backup-eur4", DENIED_IAM_BUCKET)
