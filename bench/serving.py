@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from bench.interface import BenchProvider
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -41,3 +43,19 @@ def report_and_serve(started: dict[str, Any]) -> None:
     """In the child: print the JSON line the parent waits for, then block until stdin closes."""
     print(json.dumps(started), flush=True)
     sys.stdin.read()
+
+
+class ServedBench(BenchProvider):
+    """A provider whose emulator is one ServerProcess: `serve` starts it, `stop` ends it."""
+
+    _server: ServerProcess | None = None
+
+    def serve(self, module: str, args: Sequence[str]) -> dict[str, Any]:
+        """Start `python -m MODULE ARGS...`; the JSON line it printed ({"port", ...})."""
+        self._server = ServerProcess(module, args)
+        return self._server.started
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

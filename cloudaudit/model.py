@@ -176,9 +176,10 @@ def fingerprint(rule_id: str, resource_id: str) -> str:
     return digest.hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """The result of one rule on one resource."""
+    """The result of one rule on one resource. A scan holds one per (rule, resource), 125,000
+    at 5,000 buckets: slots (no per-instance __dict__) save about 50 bytes each."""
 
     rule: RuleRef
     resource: Resource

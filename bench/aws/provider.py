@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Mapping
 
 from bench.aws import ISOLATED_ENVIRONMENT
@@ -16,15 +11,14 @@ from bench.aws.tenant import (
     expected_statuses,
     plan_tenant,
 )
-from bench.interface import BenchProvider, Tenant
-
-REPO = Path(__file__).resolve().parents[2]
+from bench.interface import Tenant
+from bench.serving import ServedBench
 
 FIRST_CATALOGUE = FIRST_RELEASE_BUCKET_RULES + FIRST_RELEASE_ACCOUNT_RULES
 """The rules of the first release (issue 7's baseline was measured on them): compares like with like."""
 
 
-class AwsBench(BenchProvider):
+class AwsBench(ServedBench):
     name = "aws"
     selections = {
         "full": [],
@@ -36,21 +30,10 @@ class AwsBench(BenchProvider):
         self.regions_in_listing = regions_in_listing
         """Make moto's ListBuckets return BucketRegion, as AWS does, so that no per-bucket
         GetBucketLocation is needed (the benchmark reports both ways)."""
-        self._server: subprocess.Popen[str] | None = None
 
     def start(self, size: int, seed: int) -> Tenant:
-        command = [sys.executable, "-m", "bench.aws.server", "--buckets", str(size), "--seed", str(seed)]
-        if self.regions_in_listing:
-            command.append("--regions-in-listing")
-        self._server = subprocess.Popen(
-            command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-        line = self._server.stdout.readline() if self._server.stdout else ""
-        if not line:
-            self.stop()
-            raise RuntimeError("the moto server did not start (see its output above)")
-        started = json.loads(line)
+        args = ["--buckets", str(size), "--seed", str(seed)] + (["--regions-in-listing"] if self.regions_in_listing else [])
+        started = self.serve("bench.aws.server", args)
         plan = plan_tenant(size, seed)
         notes = ["ListBuckets returns BucketRegion (as AWS)"] if self.regions_in_listing else []
         return Tenant(
@@ -61,18 +44,6 @@ class AwsBench(BenchProvider):
             build_calls=started["build_calls"],
             notes=notes,
         )
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        if self._server.stdin:
-            self._server.stdin.close()
-        try:
-            self._server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._server.kill()
-            self._server.wait()
-        self._server = None
 
     def scan_options(self, urls: Mapping[str, str]) -> list[str]:
         return ["--provider", "aws"]

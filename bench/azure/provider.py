@@ -6,34 +6,26 @@ from __future__ import annotations
 from typing import Mapping
 
 from bench.azure.tenant import SUBSCRIPTION, expected_statuses, plan_tenant
-from bench.interface import BenchProvider, Tenant
-from bench.serving import ServerProcess
+from bench.interface import Tenant
+from bench.serving import ServedBench
 from tests.support.arm_server import TOKEN
 
 
-class AzureBench(BenchProvider):
+class AzureBench(ServedBench):
     name = "azure"
     selections = {"full": [], "encryption": ["--rule", "storage.encryption-at-rest"]}
 
-    def __init__(self, regions_in_listing: bool = False):
-        self._server: ServerProcess | None = None
-
     def start(self, size: int, seed: int) -> Tenant:
-        self._server = ServerProcess("bench.azure.server", ["--accounts", str(size), "--seed", str(seed)])
+        started = self.serve("bench.azure.server", ["--accounts", str(size), "--seed", str(seed)])
         plan = plan_tenant(size, seed)
         return Tenant(
             resources=size,
-            upstreams={"arm": self._server.started["port"]},
+            upstreams={"arm": started["port"]},
             expected=expected_statuses(plan),
-            build_seconds=self._server.started["build_seconds"],
+            build_seconds=started["build_seconds"],
             build_calls=0,
             notes=[f"{plan.resources - size:,} containers and shares besides the {size:,} accounts"],
         )
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
 
     def scan_options(self, urls: Mapping[str, str]) -> list[str]:
         return ["--provider", "azure", "--azure-arm-endpoint", urls["arm"], "--subscription", SUBSCRIPTION]

@@ -7,31 +7,23 @@ import os
 from typing import Mapping
 
 from bench.gcp.tenant import PROJECT, expected_statuses, plan_tenant
-from bench.interface import BenchProvider, Tenant
-from bench.serving import ServerProcess
+from bench.interface import Tenant
+from bench.serving import ServedBench
 
 
-class GcpBench(BenchProvider):
+class GcpBench(ServedBench):
     name = "gcp"
     selections = {"full": [], "encryption": ["--rule", "storage.encryption-at-rest"]}
 
-    def __init__(self, regions_in_listing: bool = False):
-        self._server: ServerProcess | None = None
-
     def start(self, size: int, seed: int) -> Tenant:
-        self._server = ServerProcess("bench.gcp.server", ["--buckets", str(size), "--seed", str(seed)])
+        started = self.serve("bench.gcp.server", ["--buckets", str(size), "--seed", str(seed)])
         return Tenant(
             resources=size,
-            upstreams={"gcs": self._server.started["port"]},
+            upstreams={"gcs": started["port"]},
             expected=expected_statuses(plan_tenant(size, seed)),
-            build_seconds=self._server.started["build_seconds"],
-            build_calls=self._server.started["build_calls"],
+            build_seconds=started["build_seconds"],
+            build_calls=started["build_calls"],
         )
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
 
     def scan_options(self, urls: Mapping[str, str]) -> list[str]:
         return ["--provider", "gcp", "--gcp-project", PROJECT]

@@ -8,22 +8,19 @@ import threading
 from typing import Any, Iterator
 
 import requests
-from azure.core.pipeline import policies
 from azure.core.pipeline.transport import RequestsTransport
 from azure.core.rest import HttpRequest
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.core.exceptions import HttpResponseError
 
-from cloudaudit import __version__
 from cloudaudit.providers.azure.calls import CallLog, Reader
 from cloudaudit.providers.azure.clouds import AzureCloud
 from cloudaudit.providers.azure.credentials import LoopbackAwareBearerPolicy
 from cloudaudit.providers.azure.errors import fatal_for_scan
 from cloudaudit.providers.azure.keyvault import KeyVault, endpoint_from_environment
+from cloudaudit.providers.azure.pipeline import read_pipeline
 
-RETRY = {"retry_total": 6, "retry_status": 4, "retry_connect": 2, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
-"""429 and 5xx are retried this many times; a Retry-After header sets the wait (azure-core)."""
 TIMEOUTS = {"connection_timeout": 10, "read_timeout": 60}
 
 
@@ -49,17 +46,7 @@ class ArmSession:
     def _policies(self) -> list[Any]:
         """azure-mgmt's usual pipeline, less ARMAutoResourceProviderRegistrationPolicy: on a 409
         MissingSubscriptionRegistration it would POST a provider registration, a write."""
-        return [
-            policies.RequestIdPolicy(),
-            policies.HeadersPolicy(),
-            policies.UserAgentPolicy(user_agent=f"cloudaudit/{__version__}"),
-            policies.ContentDecodePolicy(),
-            policies.RedirectPolicy(),
-            policies.RetryPolicy(**RETRY),
-            LoopbackAwareBearerPolicy(self.credential, self.cloud.arm_scope),
-            policies.SensitiveHeaderCleanupPolicy(),
-            policies.HttpLoggingPolicy(),
-        ]
+        return read_pipeline(LoopbackAwareBearerPolicy(self.credential, self.cloud.arm_scope))
 
     def storage(self, subscription: str) -> Any:
         """The azure-mgmt-storage client of one subscription."""

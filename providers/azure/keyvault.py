@@ -15,16 +15,15 @@ from urllib.parse import quote, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.exceptions import HttpResponseError
-from azure.core.pipeline import policies
 from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
-from cloudaudit import __version__
 from cloudaudit.errors import InputError
 from cloudaudit.loopback import is_loopback_url
 from cloudaudit.providers.azure.calls import CallLog, Reader
 from cloudaudit.providers.azure.clouds import AzureCloud
 from cloudaudit.providers.azure.credentials import LoopbackAwareVaultPolicy, StaticTokenCredential
+from cloudaudit.providers.azure.pipeline import read_pipeline
 from cloudaudit.providers.facts import ReadFailure, SharedReads
 
 KEYVAULT_API = "7.4"
@@ -34,7 +33,6 @@ NOT_VISIBLE_WITH_TOKEN = (
     "not visible with --azure-access-token (a Resource Manager token cannot read Key Vault): "
     "sign in with DefaultAzureCredential (az login, a managed identity, a service principal) to read rotation policies"
 )
-RETRY = {"retry_total": 6, "retry_status": 4, "retry_connect": 2, "retry_backoff_factor": 0.8, "retry_backoff_max": 60}
 TRIGGERS = ("timeAfterCreate", "timeBeforeExpiry")
 
 
@@ -74,17 +72,7 @@ class KeyVault:
         self._shared = SharedReads()
         self._client = None if self._static else PipelineClient(
             base_url=endpoint or f"https://{cloud.vault_suffix}",
-            policies=[
-                policies.RequestIdPolicy(),
-                policies.HeadersPolicy(),
-                policies.UserAgentPolicy(user_agent=f"cloudaudit/{__version__}"),
-                policies.ContentDecodePolicy(),
-                policies.RedirectPolicy(),
-                policies.RetryPolicy(**RETRY),
-                LoopbackAwareVaultPolicy(credential, cloud.vault_scope),
-                policies.SensitiveHeaderCleanupPolicy(),
-                policies.HttpLoggingPolicy(),
-            ],
+            policies=read_pipeline(LoopbackAwareVaultPolicy(credential, cloud.vault_scope)),
             transport=transport,
         )
 

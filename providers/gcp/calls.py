@@ -32,9 +32,12 @@ def read(session: GcsSession, call: str, operation: Callable[..., Any], **params
         raise ReadFailure(describe(call, exc)) from None
 
 
-def read_pages(session: GcsSession, call: str, iterator: Any) -> list[Any]:
-    """Every item of a google-cloud-storage listing, one counted call per page. Credentials
-    that no Google API accepts raise ScanCannotRun; any other failure raises ReadFailure."""
+def read_pages(
+    session: GcsSession, call: str, iterator: Any, fatal: Callable[[BaseException], Exception | None] = fatal_credentials
+) -> list[Any]:
+    """Every item of a google-cloud-storage listing, one counted call per page. A failure that
+    `fatal` names (by default: credentials that no Google API accepts) raises what it returns,
+    typically ScanCannotRun; any other failure raises ReadFailure."""
     items: list[Any] = []
     try:
         for page in iterator.pages:
@@ -42,7 +45,7 @@ def read_pages(session: GcsSession, call: str, iterator: Any) -> list[Any]:
             items.extend(page)
     except READ_ERRORS as exc:
         session.count(call)
-        raise _failure(call, exc) from None
+        raise fatal(exc) or ReadFailure(describe(call, exc)) from None
     return items
 
 

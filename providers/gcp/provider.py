@@ -13,8 +13,8 @@ from cloudaudit.providers.concurrency import keep_resources, map_concurrently
 from cloudaudit.providers.facts import Facts, FetchPlan, ReadFailure, plan_fetchers
 from cloudaudit.providers.gcp import OPTIONS
 from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, LIST_CALL, BucketContext
-from cloudaudit.providers.gcp.calls import READ_ERRORS
-from cloudaudit.providers.gcp.errors import describe, fatal_for_scan
+from cloudaudit.providers.gcp.calls import read_pages
+from cloudaudit.providers.gcp.errors import fatal_for_scan
 from cloudaudit.providers.gcp.kms import KmsKeys
 from cloudaudit.providers.gcp.locations import location_code
 from cloudaudit.providers.gcp.project import PROJECT_FETCHERS, ProjectReads
@@ -94,20 +94,10 @@ class GcpProvider(Provider):
 
 def _list_buckets(session: GcsSession, project: str) -> Sequence[Any]:
     """Every bucket of the project with its metadata (one call per page). A failure that
-    means no call can succeed raises ScanCannotRun; any other raises ReadFailure."""
-    buckets: list[Any] = []
+    means no call can succeed (credentials, an unreachable endpoint) raises ScanCannotRun; any
+    other raises ReadFailure."""
     iterator = session.client.list_buckets(project=project, retry=session.retry)
-    try:
-        for page in iterator.pages:
-            session.count(LIST_CALL)
-            buckets.extend(page)
-    except READ_ERRORS as exc:
-        session.count(LIST_CALL)
-        fatal = fatal_for_scan(exc, session.endpoint)
-        if fatal:
-            raise fatal from None
-        raise ReadFailure(describe(LIST_CALL, exc)) from None
-    return buckets
+    return read_pages(session, LIST_CALL, iterator, lambda exc: fatal_for_scan(exc, session.endpoint))
 
 
 def _project_resource(reads: ProjectReads, facts: Facts) -> Resource:
