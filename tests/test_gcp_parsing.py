@@ -329,13 +329,15 @@ def test_a_bucket_that_enforces_prevention_needs_no_organization_policy():
     from cloudaudit.providers.gcp.buckets import BUCKET_FETCHERS, BucketContext
 
     class NoReads:
+        project, session = PROJECT, None
+
         def enforced(self, constraint):
             raise AssertionError(f"{constraint} read for a bucket that enforces prevention itself")
 
     config = SimpleNamespace(public_access_prevention="enforced", uniform_bucket_level_access_enabled=True)
     bucket = SimpleNamespace(name="phi", iam_configuration=config, project_number=None)
     plan = plan_fetchers(BUCKET_FETCHERS, lambda paths: "public_access.blocked" in paths)
-    facts = plan.run(BucketContext(bucket, PROJECT, None, NoReads(), None))
+    facts = plan.run(BucketContext(bucket, NoReads(), None))
     assert facts.get("public_access.blocked") is True
 
 

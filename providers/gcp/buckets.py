@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudaudit.providers.facts import Facts, Fetcher, ReadFailure
 from cloudaudit.providers.gcp.calls import read
-from cloudaudit.providers.gcp.iam import public_acl_entities, read_policy
+from cloudaudit.providers.gcp.iam import IAM_POLICY_VERSION, public_acl_entities, read_policy
 from cloudaudit.providers.gcp.kms import KEY_CALL, KmsKeys
 from cloudaudit.providers.gcp.locations import (
     GEO_REDUNDANT_TYPES,
@@ -39,8 +39,6 @@ IAM_CALL = "storage.buckets.getIamPolicy"
 ACL_CALL = "storage.bucketAccessControls.list"
 DEFAULT_ACL_CALL = "storage.defaultObjectAccessControls.list"
 SECONDS_PER_DAY = 86400
-IAM_POLICY_VERSION = 3
-"""Version 3 returns conditional bindings too (a version-1 read of such a policy fails)."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +47,18 @@ class BucketContext:
 
     bucket: Any
     """The google.cloud.storage Bucket as listed, its metadata loaded."""
-    project: str
-    session: GcsSession
     reads: ProjectReads
     """The project's shared reads (audit configuration, organization policies)."""
     keys: KmsKeys
     """The scan's shared Cloud KMS key reads."""
+
+    @property
+    def project(self) -> str:
+        return self.reads.project
+
+    @property
+    def session(self) -> GcsSession:
+        return self.reads.session
 
     @property
     def name(self) -> str:

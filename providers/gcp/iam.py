@@ -15,6 +15,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
+IAM_POLICY_VERSION = 3
+"""The IAM policy version asked of every getIamPolicy (bucket and project): version 3 returns
+conditional bindings too, where a version-1 read of such a policy fails."""
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 PROJECT_ROLES = ("projectOwner", "projectEditor", "projectViewer")
 _POOL = re.compile(r"/(workforcePools|workloadIdentityPools)/([^/]+)")

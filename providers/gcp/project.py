@@ -27,6 +27,7 @@ from urllib.parse import quote
 from cloudaudit.providers.facts import Facts, Fetcher, SharedReads
 from cloudaudit.providers.gcp.alerts import IamChangeAlerts, alerts_on, iam_change_metrics, policy_label
 from cloudaudit.providers.gcp.calls import read_json, read_json_pages, read_pages
+from cloudaudit.providers.gcp.iam import IAM_POLICY_VERSION
 from cloudaudit.providers.gcp.locations import policy_regions
 from cloudaudit.providers.gcp.policies import StorageAudit, boolean_enforced, list_policy, storage_audit
 from cloudaudit.providers.gcp.session import GcsSession
@@ -36,7 +37,6 @@ ORG_POLICY_CALL = "orgpolicy.projects.policies.getEffectivePolicy"
 HMAC_CALL = "storage.projects.hmacKeys.list"
 METRICS_CALL = "logging.projects.metrics.list"
 ALERT_POLICIES_CALL = "monitoring.projects.alertPolicies.list"
-IAM_POLICY_VERSION = 3
 
 PUBLIC_ACCESS_PREVENTION = "storage.publicAccessPrevention"
 RESOURCE_LOCATIONS = "gcp.resourceLocations"

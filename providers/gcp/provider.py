@@ -80,7 +80,7 @@ class GcpProvider(Provider):
             return []
 
         def collect_one(bucket: Any) -> Resource | CollectionIssue:
-            ctx = BucketContext(bucket, project, session, reads, keys)
+            ctx = BucketContext(bucket, reads, keys)
             try:
                 return _bucket_resource(ctx, fetch_plan.run(ctx))
             except ScanCannotRun:

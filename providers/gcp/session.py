@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from cloudaudit import __version__
 from cloudaudit.errors import InputError, ScanCannotRun
+from cloudaudit.loopback import is_loopback_host
 from cloudaudit.providers.gcp.errors import NO_CREDENTIALS
 from cloudaudit.redact import one_line
 
@@ -45,7 +46,6 @@ RETRY_DEADLINE_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 60
 """One HTTP request's connect and read timeout: google-cloud-storage's own default
 (google.cloud.storage.constants._DEFAULT_TIMEOUT), so every API waits alike."""
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 USER_AGENT = f"cloudaudit/{__version__}"
 
 
@@ -130,7 +130,7 @@ def _endpoint(variable: str, default: str, anonymous: bool) -> str:
     parts = urlsplit(given)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{variable}={given}: expected a URL such as https://HOST or http://127.0.0.1:PORT")
-    if parts.scheme == "http" and not anonymous and parts.hostname not in _LOOPBACK:
+    if parts.scheme == "http" and not anonymous and not is_loopback_host(parts.hostname):
         # The session sends the credentials' bearer token with every request.
         raise InputError(f"{variable}={given}: plain http is only accepted for a loopback address; use https")
     return given.rstrip("/")
