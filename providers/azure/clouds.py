@@ -48,10 +48,17 @@ def cloud_from(settings: Mapping[str, Any]) -> AzureCloud:
     cloud = CLOUDS[name]
     endpoint = settings.get("arm_endpoint")
     if endpoint:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InputError(f"--azure-arm-endpoint {endpoint}: expected an http(s) URL such as https://management.azure.com")
-        if parts.scheme == "http" and not is_loopback_url(endpoint):
-            raise InputError(f"--azure-arm-endpoint {endpoint}: expected https (plain http is accepted only for a loopback test server)")
-        cloud = replace(cloud, name="custom", arm_endpoint=endpoint.rstrip("/"))
+        checked = checked_endpoint(f"--azure-arm-endpoint {endpoint}", endpoint, "https://management.azure.com")
+        cloud = replace(cloud, name="custom", arm_endpoint=checked)
     return cloud
+
+
+def checked_endpoint(label: str, endpoint: str, example: str) -> str:
+    """`endpoint` without its trailing slash, if a bearer token may go there: https, or plain
+    http to a loopback test server. InputError starting with `label` otherwise."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{label}: expected an http(s) URL such as {example}")
+    if parts.scheme == "http" and not is_loopback_url(endpoint):
+        raise InputError(f"{label}: expected https (plain http is accepted only for a loopback test server)")
+    return endpoint.rstrip("/")

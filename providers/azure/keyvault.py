@@ -18,10 +18,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
-from cloudaudit.errors import InputError
-from cloudaudit.loopback import is_loopback_url
 from cloudaudit.providers.azure.calls import CallLog, Reader
-from cloudaudit.providers.azure.clouds import AzureCloud
+from cloudaudit.providers.azure.clouds import AzureCloud, checked_endpoint
 from cloudaudit.providers.azure.credentials import LoopbackAwareVaultPolicy, StaticTokenCredential
 from cloudaudit.providers.azure.pipeline import read_pipeline
 from cloudaudit.providers.facts import ReadFailure, SharedReads
@@ -51,12 +49,7 @@ def endpoint_from_environment(environ: Mapping[str, str] = os.environ) -> str | 
     endpoint = (environ.get(ENDPOINT_ENV) or "").strip().rstrip("/")
     if not endpoint:
         return None
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{ENDPOINT_ENV}={endpoint}: expected an http(s) URL")
-    if parts.scheme == "http" and not is_loopback_url(endpoint):
-        raise InputError(f"{ENDPOINT_ENV}={endpoint}: expected https (plain http is accepted only for a loopback test server)")
-    return endpoint
+    return checked_endpoint(f"{ENDPOINT_ENV}={endpoint}", endpoint, "https://VAULT.vault.azure.net")
 
 
 class KeyVault:
