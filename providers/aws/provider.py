@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import boto3
 import botocore.exceptions
 
 from cloudaudit.errors import ScanCannotRun
@@ -15,6 +14,7 @@ from cloudaudit.providers.aws.account import ACCOUNT_FETCHERS, AccountContext
 from cloudaudit.providers.aws.bucket_regions import BucketRegions
 from cloudaudit.providers.aws.calls import read
 from cloudaudit.providers.aws.errors import describe, fatal_for_scan
+from cloudaudit.providers.aws.read_only_models import read_only_session
 from cloudaudit.providers.aws.s3 import BUCKET_FETCHERS, BucketContext
 from cloudaudit.providers.aws.services import AccountServices
 from cloudaudit.providers.aws.session import AwsSession
@@ -81,7 +81,7 @@ class AwsProvider(Provider):
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
             fatal = fatal_for_scan(exc, None)
             raise fatal or ScanCannotRun(f"aws: cannot assume {role_arn}: {describe('sts:AssumeRole', exc)}") from None
-        assumed = boto3.session.Session(
+        assumed = read_only_session(
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],

@@ -13,15 +13,17 @@ import botocore.exceptions
 
 from cloudaudit import __version__
 from cloudaudit.loopback import is_loopback_url
+from cloudaudit.providers.aws.read_only_models import read_only_session
 
 DEFAULT_REGION = "us-east-1"
 
 
 class AwsSession:
-    """Clients are created once per (service, region) and shared by every worker thread."""
+    """Clients are created once per (service, region) and shared by every worker thread; they
+    only know the operations of operations.py (read_only_models.py)."""
 
     def __init__(self, profile: str | None, workers: int, session: boto3.session.Session | None = None):
-        self.boto = session or boto3.session.Session(profile_name=profile)
+        self.boto = session or read_only_session(profile)
         self._config = botocore.config.Config(
             retries={"mode": "adaptive", "max_attempts": 6},
             max_pool_connections=max(10, workers + 2),
