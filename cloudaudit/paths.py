@@ -14,6 +14,7 @@ A lookup gives the value, `MISSING` (the fact was not collected) or an `Unreadab
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -147,8 +148,10 @@ def get_dotted(mapping: Mapping[str, Any], dotted: str) -> Any:
 
 
 def set_dotted(mapping: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set a dotted path in nested dicts, creating the intermediate dicts."""
-    tokens = dotted.split(".")
+    """Set a dotted path in nested dicts, creating the intermediate dicts. The keys are interned:
+    every resource has the same few dozen, and thousands of private copies add up (30 MB at
+    5,000 Azure accounts)."""
+    tokens = [sys.intern(token) for token in dotted.split(".")]
     node = mapping
     for token in tokens[:-1]:
         node = node.setdefault(token, {})
