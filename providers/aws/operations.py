@@ -1,8 +1,8 @@
 """Every AWS API operation the scanner may call, per service.
 
 The scanner's clients are built from service models cut down to these operations
-(read_only_models.py): a client has no method for anything else, so a write call cannot be
-made by mistake, and the models take about 30 MB less memory than botocore's full ones (EC2's
+(read_only_models.py; STS, which the credential chain shares, is left whole): a client has no
+method for anything else, so a write call cannot be made by mistake, and the models take about 30 MB less memory than botocore's full ones (EC2's
 alone is over 20 MB, for the one DescribeVpcEndpoints call). A new read goes here first.
 """
 
@@ -27,6 +27,7 @@ READ_OPERATIONS: Mapping[str, frozenset[str]] = MappingProxyType({
         "GetBucketVersioning",
         "GetObjectLockConfiguration",
         "GetPublicAccessBlock",
+        "HeadBucket",  # not ours: botocore's region redirector asks it when a bucket answers from another region
     }),
     "s3control": frozenset({"GetPublicAccessBlock"}),
     "sts": frozenset({"GetCallerIdentity", "AssumeRole"}),

@@ -19,6 +19,11 @@ from cloudaudit.providers.aws.operations import READ_OPERATIONS
 
 SERVICE_MODEL_FILE = "service-2"
 
+LEFT_WHOLE = frozenset({"sts", "sso", "sso-oidc"})
+"""Models kept whole: botocore's credential chain makes its own clients for these services from
+the same session and calls operations the scanner never does (AssumeRoleWithWebIdentity for a CI
+job's OIDC token, AssumeRole for a profile's role_arn, SSO's GetRoleCredentials). They are small."""
+
 
 def read_only_session(profile: str | None = None, **credentials: Any) -> boto3.session.Session:
     """A boto3 session (for `profile`, or with explicit credentials and region_name) whose
@@ -42,7 +47,7 @@ class ReadOnlyModelFiles(botocore.loaders.JSONFileLoader):
     def load_file(self, file_path: str) -> Any:
         data = super().load_file(file_path)
         service, kind = _service_and_kind(file_path)
-        if data is not None and kind == SERVICE_MODEL_FILE and service in self._operations:
+        if data is not None and kind == SERVICE_MODEL_FILE and service in self._operations and service not in LEFT_WHOLE:
             return cut_model(data, self._operations[service], service)
         return data
 

@@ -4,16 +4,18 @@ inventory file collected from it once."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from pathlib import Path
 from typing import Iterator
 
+import boto3
 import pytest
 
 from cloudaudit.demo import moto_gaps
 from cloudaudit.demo.tenant import build_practice
 from cloudaudit.progress import Progress
-from cloudaudit.providers.aws.session import AwsSession
+from cloudaudit.providers.aws.session import register_emulator_fixes
 from cloudaudit.scan import Target, collect
 
 DUMMY_AWS = {
@@ -27,9 +29,12 @@ DUMMY_AWS = {
 
 
 def build_practice_here() -> None:
-    """Build the practice wherever boto3 points now (AWS_ENDPOINT_URL or mock_aws)."""
-    session = AwsSession(None, 4)
-    build_practice(session.client)
+    """Build the practice wherever boto3 points now (AWS_ENDPOINT_URL or mock_aws), with full
+    boto3 clients: the scanner's (AwsSession) have no write operations."""
+    session = boto3.session.Session()
+    build_practice(functools.lru_cache(maxsize=None)(
+        lambda service, region: register_emulator_fixes(session.client(service, region_name=region))
+    ))
 
 
 @contextlib.contextmanager
