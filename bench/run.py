@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_startup_line(startup))
     print()
     print(markdown(rows))
+    if args.sdk_floor and "aws" in args.provider:
+        _print_sdk_floor(rows)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": [asdict(r) for r in rows], "startup": startups}, indent=2) + "\n")
     return 1 if failed else 0
@@ -77,9 +80,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--proxy-always", action="store_true", help="Go through the proxy at 0 ms latency too (to see its own cost).")
     parser.add_argument("--no-startup", dest="startup", action="store_false", help="Skip the empty-account start-up measurement.")
+    parser.add_argument("--no-sdk-floor", dest="sdk_floor", action="store_false", help="Skip bench/sdk_floor.py (what an S3 read costs in boto3 alone).")
     parser.add_argument("--json", metavar="PATH", help="Also write every figure to this JSON file.")
     parser.set_defaults(provider=None)
     return parser
+
+
+def _print_sdk_floor(rows: Sequence[Row]) -> None:
+    """bench/sdk_floor.py in a child process, priced at the largest full AWS scan's calls per bucket."""
+    full = [r for r in rows if r.provider == "aws" and r.selection == "full"]
+    largest = max(full, key=lambda r: r.size, default=None)
+    per_bucket = largest.api_calls / largest.size if largest else 9.9
+    print()
+    subprocess.run([sys.executable, str(REPO / "bench" / "sdk_floor.py"), "--calls-per-bucket", f"{per_bucket:.2f}"], check=False)
 
 
 def _int_list(text: str) -> list[int]:
