@@ -278,3 +278,63 @@ def test_a_run_that_shares_the_state_file_waits_and_skips_what_the_other_deliver
     assert hook.received == [], "what the other run delivered is not sent again"
     assert f"delivered 0 findings in 0 requests; {len(expected)} already delivered earlier" in err
     assert sorted(DeliveryState.load(str(state)).delivered(target.state_key)) == sorted(expected)
+
+
+def _with_status(findings: str, fingerprint: str, status: str, path: Path) -> str:
+    document = json.loads(Path(findings).read_text())
+    for finding in document["findings"]:
+        if finding["fingerprint"] == fingerprint:
+            finding["status"] = status
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_a_fixed_finding_that_fails_again_is_sent_again_as_a_new_occurrence(cli, findings, tmp_path):
+    expected = failing(findings)
+    regressed, still_failing = expected[0], expected[1:]
+    state = tmp_path / "delivered.json"
+    fixed_run = _with_status(findings, regressed, "PASS", tmp_path / "fixed.json")
+    unknown_run = _with_status(findings, still_failing[0], "ERROR", tmp_path / "error.json")
+    with FlakyWebhook({}) as hook:
+        assert notify(cli, findings, hook, "--state", str(state)).code == 0
+
+        unknown = notify(cli, unknown_run, hook, "--state", str(state))
+        assert "fixed since delivered" not in unknown.err, "ERROR is not evidence of a fix"
+
+        fixed = notify(cli, fixed_run, hook, "--state", str(state))
+        assert fixed.code == 0, fixed.err
+        assert f"; {len(still_failing)} already delivered earlier; 1 fixed since delivered (sent again if it fails again);" in fixed.err
+        assert len(hook.created) == len(expected), "a fix sends nothing"
+
+        again = notify(cli, findings, hook, "--state", str(state))
+        assert again.code == 0, again.err
+        assert f"delivered 1 finding in 1 request; {len(still_failing)} already delivered earlier" in again.err
+        assert hook.created[-1] == f"{regressed}.2" and len(hook.created) == len(expected) + 1
+        body = hook.tickets[f"{regressed}.2"]
+        assert body["occurrence"] == 2 and body["idempotency_key"] == f"{regressed}.2"
+        assert body["finding"]["fingerprint"] == regressed
+
+        assert "delivered 0 findings" in notify(cli, findings, hook, "--state", str(state)).err
+    recorded = json.loads(state.read_text())["targets"]
+    (entry,) = recorded.values()
+    assert entry["fixed"] == {regressed: 1} and regressed in entry["delivered"]
+
+
+def test_batches_name_each_findings_occurrence_and_change_key_with_it(tmp_path):
+    from cloudaudit.notify.payload import plan_requests
+
+    findings = [{"fingerprint": "aaa"}, {"fingerprint": "bbb"}]
+    first = plan_requests(findings, {}, batch_size=2)[0]
+    later = plan_requests(findings, {}, batch_size=2, occurrence=lambda fp: 2 if fp == "bbb" else 1)[0]
+    assert json.loads(later.body)["occurrences"] == {"aaa": 1, "bbb": 2}
+    assert first.key != later.key and first.key.startswith("batch-")
+
+
+def test_a_state_file_with_bad_fix_counts_is_one_line(cli, findings, tmp_path):
+    state = tmp_path / "delivered.json"
+    state.write_text('{"version": 1, "targets": {"k": {"endpoint": "https://x", "delivered": {}, "fixed": {"fp": 0}}}}')
+    result = cli("notify", findings, "--webhook", "https://x.example.org/h", "--state", str(state))
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"{state}: $.targets.k.fixed: expected a mapping of fingerprints to counts (1 or more) (a delivery state written by `cloudaudit notify --state`)"
+    ]

@@ -11,7 +11,7 @@ import click
 
 from cloudaudit.atomic import write_text_atomic
 from cloudaudit.errors import ExitCode, InputError
-from cloudaudit.model import Severity
+from cloudaudit.model import Severity, Status
 from cloudaudit.notify.deliver import DeliveryReport, deliver, new_failing
 from cloudaudit.notify.retry import RetryPolicy
 from cloudaudit.notify.state import DeliveryState
@@ -68,8 +68,9 @@ def run_delivery(
 ) -> int:
     """Deliver the new failing findings; print the account; 0 when all arrived, else 3."""
     chosen = new_failing(findings, settings.min_severity, known)
+    passing = [f["fingerprint"] for f in findings if f["status"] == Status.PASS.value]
     with settings.state.exclusive():
-        report = deliver(chosen, scan, settings.target, settings.policy, settings.state, settings.batch_size)
+        report = deliver(chosen, scan, settings.target, settings.policy, settings.state, settings.batch_size, passing=passing)
     for line in report.lines({f["fingerprint"]: f for f in chosen}):
         click.echo(line, err=True)
     if settings.report_path:

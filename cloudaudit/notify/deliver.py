@@ -30,6 +30,8 @@ class DeliveryReport:
     not_delivered: tuple[NotDelivered, ...]
     already_delivered: tuple[str, ...]
     """Skipped: the state file says this webhook accepted them on an earlier run."""
+    fixed: tuple[str, ...]
+    """Delivered on an earlier run and PASS in this one: forgotten, sent again if they fail again."""
     requests: int
     """HTTP requests made, retries included."""
 
@@ -46,6 +48,8 @@ class DeliveryReport:
         )
         if self.already_delivered:
             summary += f"; {len(self.already_delivered)} already delivered earlier"
+        if self.fixed:
+            summary += f"; {len(self.fixed)} fixed since delivered (sent again if {'they fail' if len(self.fixed) > 1 else 'it fails'} again)"
         summary += f"; not delivered: {missing}"
         lines = [summary]
         for item in self.not_delivered:
@@ -59,6 +63,7 @@ class DeliveryReport:
             "requests": self.requests,
             "delivered": list(self.delivered),
             "already_delivered": list(self.already_delivered),
+            "fixed": list(self.fixed),
             "not_delivered": [
                 {"fingerprints": list(n.fingerprints), "reason": n.reason, "attempts": n.attempts}
                 for n in self.not_delivered
@@ -91,14 +96,17 @@ def deliver(
     state: DeliveryState,
     batch_size: int = 1,
     sleep: Sleep = time.sleep,
+    passing: Collection[str] = (),
 ) -> DeliveryReport:
-    """Deliver the findings the state does not list yet. A request that fails for a reason of
-    its own (400, 422) is reported and the others go on; when the receiver refuses all
-    (401, 403, 404) or keeps failing past the retries, the rest is reported as not sent."""
+    """Deliver the findings the state does not list yet, after forgetting the delivered ones
+    that are `passing` now (fixed). A request that fails for a reason of its own (400, 422) is
+    reported and the others go on; when the receiver refuses all (401, 403, 404) or keeps
+    failing past the retries, the rest is reported as not sent."""
+    fixed = state.forget_fixed(target.state_key, passing)
     done = state.delivered(target.state_key)
     already = tuple(f["fingerprint"] for f in findings if f["fingerprint"] in done)
     pending = [f for f in findings if f["fingerprint"] not in done]
-    requests = plan_requests(pending, scan, batch_size)
+    requests = plan_requests(pending, scan, batch_size, lambda fp: state.occurrence(target.state_key, fp))
     delivered: list[str] = []
     failed: list[NotDelivered] = []
     made = 0
@@ -117,7 +125,7 @@ def deliver(
             delivered.extend(request.fingerprints)
         else:
             failed.append(NotDelivered(request.fingerprints, outcome, tries))
-    return DeliveryReport(target.endpoint, tuple(delivered), tuple(failed), already, made)
+    return DeliveryReport(target.endpoint, tuple(delivered), tuple(failed), already, fixed, made)
 
 
 def _send(request: Request, target: WebhookTarget, policy: RetryPolicy, sleep: Sleep) -> tuple[str | None, int, str | None]:

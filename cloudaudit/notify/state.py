@@ -1,7 +1,13 @@
 """The delivery state: which fingerprints each webhook has accepted, kept across runs.
 
     {"version": 1, "targets": {"<hash of the URL>": {"endpoint": "https://host",
-                                                      "delivered": {"<fingerprint>": "<when>"}}}}
+                                                      "delivered": {"<fingerprint>": "<when>"},
+                                                      "fixed": {"<fingerprint>": <times>}}}}
+
+A delivered finding that a later run sees PASS is fixed: it leaves `delivered`, and `fixed`
+counts how often that happened, so that if it fails again it is sent again as a new occurrence
+(with an idempotency key of its own; payload.py). Only PASS forgets: a finding missing from a
+run (its rule not selected, its resource not scanned) or in ERROR is not known to be fixed.
 
 It is rewritten atomically after every accepted request, so a run that is killed half-way
 loses at most the request in flight, and that one is re-sent with the same idempotency key.
@@ -72,6 +78,24 @@ class DeliveryState:
     def delivered(self, target_key: str) -> frozenset[str]:
         return frozenset(self._targets.get(target_key, {}).get("delivered", {}))
 
+    def occurrence(self, target_key: str, fingerprint: str) -> int:
+        """1 for a finding never fixed since its first delivery; n + 1 after n fixes."""
+        return self._targets.get(target_key, {}).get("fixed", {}).get(fingerprint, 0) + 1
+
+    def forget_fixed(self, target_key: str, passing: Iterable[str]) -> tuple[str, ...]:
+        """Forget the delivered fingerprints among `passing`; the file is written when any was."""
+        entry = self._targets.get(target_key)
+        if entry is None:
+            return ()
+        fixed = tuple(fp for fp in dict.fromkeys(passing) if fp in entry["delivered"])
+        counts = entry.setdefault("fixed", {})
+        for fingerprint in fixed:
+            del entry["delivered"][fingerprint]
+            counts[fingerprint] = counts.get(fingerprint, 0) + 1
+        if fixed:
+            self.save()
+        return fixed
+
     def record(self, target_key: str, endpoint: str, fingerprints: Iterable[str], when: str) -> None:
         """Remember an accepted request, and write the file at once (StateNotWritten if not)."""
         entry = self._targets.setdefault(target_key, {"endpoint": endpoint, "delivered": {}})
@@ -118,4 +142,7 @@ def _problem(document: Any) -> str | None:
     for key, entry in targets.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("delivered"), dict):
             return f"$.targets.{key}.delivered: expected a mapping of fingerprints"
+        fixed = entry.get("fixed", {})
+        if not isinstance(fixed, dict) or not all(type(n) is int and n > 0 for n in fixed.values()):
+            return f"$.targets.{key}.fixed: expected a mapping of fingerprints to counts (1 or more)"
     return None
