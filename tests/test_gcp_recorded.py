@@ -7,6 +7,7 @@ and read by the same adapter code."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     SYNC_ACCOUNT,
     alert_policies,
     alert_policy,
+    audit_config,
     crypto_key,
     effective_policy,
     forbidden,
@@ -43,6 +45,7 @@ from tests.support.gcs_emulator import (  # noqa: F401 - fixtures
     metrics,
     permission_denied,
     policy_path,
+    project_iam_policy,
     replay,
 )
 
@@ -470,3 +473,81 @@ def test_a_refused_monitoring_api_is_error_too(google_env):
     refused = {METRICS_PATH: (200, WATCHED), ALERT_POLICIES_PATH: permission_denied("monitoring.alertPolicies.list", f"projects/{PROJECT}")}
     project, _, _ = alert_facts(refused, google_env)
     assert project.errors["logging.policy_change_alerts"].startswith("monitoring.projects.alertPolicies.list: HTTP 403 IAM_PERMISSION_DENIED")
+
+
+# -- Data Access audit logs inherited from folders and the organization -------------------------
+
+ANCESTRY_PATH = f"/v1/projects/{PROJECT}:getAncestry"
+FOLDER_POLICY_PATH = "/v3/folders/731:getIamPolicy"
+ORGANIZATION_POLICY_PATH = "/v3/organizations/4412:getIamPolicy"
+SCANNED = f"serviceAccount:scanner@{PROJECT}.iam.gserviceaccount.com"
+
+
+def ancestry(*parents: tuple[str, str]) -> tuple[int, dict[str, Any]]:
+    """A projects.getAncestry answer: the project first, then its parents up to the organization."""
+    chain = [("project", PROJECT), *parents]
+    return 200, {"ancestor": [{"resourceId": {"type": kind, "id": ident}} for kind, ident in chain]}
+
+
+AUDIT_CASES = {
+    "logs set on the organization": (
+        {
+            ANCESTRY_PATH: ancestry(("folder", "731"), ("organization", "4412")),
+            FOLDER_POLICY_PATH: (200, {"version": 1, "etag": "BwY=", "bindings": []}),
+            ORGANIZATION_POLICY_PATH: (200, project_iam_policy(
+                audit_config("allServices", "DATA_READ", "DATA_WRITE", exempted={"DATA_WRITE": [SCANNED]}),
+            )),
+        },
+        True, [SCANNED], [IAM_POLICY_PATH, ANCESTRY_PATH, FOLDER_POLICY_PATH, ORGANIZATION_POLICY_PATH],
+    ),
+    "reads on the folder, writes on the project": (
+        {
+            IAM_POLICY_PATH: (200, project_iam_policy(audit_config("storage.googleapis.com", "DATA_WRITE"))),
+            ANCESTRY_PATH: ancestry(("folder", "731")),
+            FOLDER_POLICY_PATH: (200, project_iam_policy(audit_config("storage.googleapis.com", "DATA_READ"))),
+        },
+        True, [], [IAM_POLICY_PATH, ANCESTRY_PATH, FOLDER_POLICY_PATH],
+    ),
+    "a project without a parent": ({ANCESTRY_PATH: ancestry()}, False, [], [IAM_POLICY_PATH, ANCESTRY_PATH]),
+}
+
+
+def audit_facts(routes, google_env):
+    own = {IAM_POLICY_PATH: (200, project_iam_policy(audit_config("allServices", "ADMIN_READ")))}
+    listing = {LIST: (200, {"kind": "storage#buckets", "items": [bucket("phi-lyon")]})}
+    server = replay({**own, **listing, **routes}).start()
+    try:
+        google_env.setenv("STORAGE_EMULATOR_HOST", server.url)
+        plan = CollectionPlan({"storage.bucket": frozenset(AUDIT_PATHS)})
+        result = GcpProvider({"projects": [PROJECT]}, 2).collect(plan, Progress())
+    finally:
+        server.stop()
+    (phi,) = [r for r in result.resources if r.type == "storage.bucket"]
+    posts = [(r.path, json.loads(r.body)) for r in server.requests if r.method == "POST"]
+    return phi, result, posts
+
+
+@pytest.mark.parametrize("case", AUDIT_CASES)
+def test_data_access_logs_add_up_down_the_resource_hierarchy(case, google_env):
+    routes, recorded, exempted, posted = AUDIT_CASES[case]
+    phi, result, posts = audit_facts(routes, google_env)
+    assert phi.errors == {}
+    assert phi.properties["logging"] == {"object_audit": recorded, "object_audit_exempted_members": exempted}
+    assert [path for path, _ in posts] == posted, "ancestors are read only when the project's own is not enough"
+    for path, body in posts:
+        assert body == ({} if path == ANCESTRY_PATH else {"options": {"requestedPolicyVersion": 3}}), path
+    (finding,) = [f for f in build_report(Inventory(resources=[phi]), prepare_rules()).findings if f.rule.id == "storage.object-audit-logging"]
+    assert finding.status is (Status.PASS if recorded else Status.FAIL)
+
+
+def test_a_refused_organization_policy_is_error_not_a_failure(google_env):
+    routes = {
+        ANCESTRY_PATH: ancestry(("organization", "4412")),
+        ORGANIZATION_POLICY_PATH: permission_denied("resourcemanager.organizations.getIamPolicy", "organizations/4412"),
+    }
+    phi, result, _ = audit_facts(routes, google_env)
+    assert phi.errors["logging.object_audit"] == (
+        "cloudresourcemanager.organizations.getIamPolicy organizations/4412: HTTP 403 IAM_PERMISSION_DENIED: "
+        "Permission 'resourcemanager.organizations.getIamPolicy' denied on resource 'organizations/4412' (or it may not exist)."
+    )
+    assert result.api_calls["cloudresourcemanager.organizations.getIamPolicy"] == 1

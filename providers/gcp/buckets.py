@@ -26,7 +26,7 @@ from cloudaudit.providers.gcp.locations import (
     placement,
 )
 from cloudaudit.providers.gcp.project import (
-    IAM_POLICY_CALL as PROJECT_IAM_CALL,
+    AUDIT_CALLS,
     ORG_POLICY_CALL,
     PUBLIC_ACCESS_PREVENTION,
     SECURE_TRANSPORT,
@@ -302,7 +302,7 @@ BUCKET_FETCHERS: tuple[Fetcher[BucketContext], ...] = (
         "object_audit",
         ("logging.object_audit", "logging.object_audit_exempted_members"),
         _object_audit,
-        calls=(PROJECT_IAM_CALL,),
+        calls=AUDIT_CALLS,
     ),
     Fetcher("https_only", ("transport.https_only",), _https_only, calls=(ORG_POLICY_CALL,)),
     Fetcher("lifecycle", ("lifecycle.enabled", "lifecycle.rule_count"), _lifecycle, calls=_LISTED),

@@ -38,6 +38,12 @@ class StorageAudit:
         """Every object read and write is logged (both data log types are on)."""
         return all(kind in self.log_types for kind in DATA_LOG_TYPES)
 
+    def merged(self, inherited: "StorageAudit") -> "StorageAudit":
+        """With a folder's or the organization's: log types and exemptions both add up."""
+        kinds = tuple(sorted(set(self.log_types) | set(inherited.log_types)))
+        exempted = self.exempted_members + tuple(m for m in inherited.exempted_members if m not in self.exempted_members)
+        return StorageAudit(kinds, exempted)
+
 
 def storage_audit(policy: Mapping[str, Any]) -> StorageAudit:
     kinds: list[str] = []

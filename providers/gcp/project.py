@@ -6,7 +6,11 @@ selected rule needs it, and shared by the project resource and every bucket of t
 - the project IAM policy's audit configuration (Resource Manager `projects.getIamPolicy`):
   are Cloud Storage's Data Access logs (DATA_READ, DATA_WRITE) on? That call is an HTTP POST
   because it takes options in a body (the policy version to return); it reads and changes
-  nothing, like every `get*` method of Google's APIs (setIamPolicy is the write);
+  nothing, like every `get*` method of Google's APIs (setIamPolicy is the write). Audit
+  configurations add up down the resource hierarchy, so when the project's own does not log
+  every object read and write, its folders' and organization's are read too
+  (`projects.getAncestry`, then `folders.getIamPolicy` / `organizations.getIamPolicy`, POSTs of
+  the same kind); exemptions set on those are not seen when the project's own suffices;
 - the effective organization policies of four constraints (Org Policy v2
   `projects.policies.getEffectivePolicy`, one GET each): public access prevention, resource
   locations, uniform bucket-level access, HTTPS only;
@@ -33,6 +37,9 @@ from cloudaudit.providers.gcp.policies import StorageAudit, boolean_enforced, li
 from cloudaudit.providers.gcp.session import GcsSession
 
 IAM_POLICY_CALL = "cloudresourcemanager.projects.getIamPolicy"
+ANCESTRY_CALL = "cloudresourcemanager.projects.getAncestry"
+ANCESTOR_IAM_CALLS = {"folder": "cloudresourcemanager.folders.getIamPolicy", "organization": "cloudresourcemanager.organizations.getIamPolicy"}
+AUDIT_CALLS = (IAM_POLICY_CALL, ANCESTRY_CALL, *ANCESTOR_IAM_CALLS.values())
 ORG_POLICY_CALL = "orgpolicy.projects.policies.getEffectivePolicy"
 HMAC_CALL = "storage.projects.hmacKeys.list"
 METRICS_CALL = "logging.projects.metrics.list"
@@ -70,12 +77,36 @@ class ProjectReads:
         return quote(self.project, safe="")  # a legacy id holds a colon: example.com:project
 
     def storage_audit(self) -> StorageAudit:
-        return self._shared.get("audit", lambda: storage_audit(self._iam_policy()))
+        return self._shared.get("audit", self._storage_audit)
+
+    def _storage_audit(self) -> StorageAudit:
+        audit = storage_audit(self._iam_policy())
+        if audit.objects_recorded:
+            return audit
+        for kind, ancestor in self._ancestors():
+            audit = audit.merged(storage_audit(self._ancestor_iam_policy(kind, ancestor)))
+        return audit
 
     def _iam_policy(self) -> dict[str, Any]:
         url = f"{self.session.endpoints.resource_manager}/v1/projects/{self._name}:getIamPolicy"
         body = {"options": {"requestedPolicyVersion": IAM_POLICY_VERSION}}
         return read_json(self.session, IAM_POLICY_CALL, "POST", url, body)
+
+    def _ancestors(self) -> list[tuple[str, str]]:
+        """(folder or organization, id) above the project, nearest first."""
+        url = f"{self.session.endpoints.resource_manager}/v1/projects/{self._name}:getAncestry"
+        answer = read_json(self.session, ANCESTRY_CALL, "POST", url, {})
+        found = []
+        for item in answer.get("ancestor") or ():
+            resource = item.get("resourceId") if isinstance(item, dict) else None
+            if isinstance(resource, dict) and resource.get("type") in ANCESTOR_IAM_CALLS and isinstance(resource.get("id"), str):
+                found.append((resource["type"], resource["id"]))
+        return found
+
+    def _ancestor_iam_policy(self, kind: str, ancestor: str) -> dict[str, Any]:
+        url = f"{self.session.endpoints.resource_manager}/v3/{kind}s/{quote(ancestor, safe='')}:getIamPolicy"
+        body = {"options": {"requestedPolicyVersion": IAM_POLICY_VERSION}}
+        return read_json(self.session, ANCESTOR_IAM_CALLS[kind], "POST", url, body, subject=f"{kind}s/{ancestor}")
 
     def effective_policy(self, constraint: str) -> dict[str, Any]:
         """The organization policy that holds on the project for `constraint`."""
